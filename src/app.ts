@@ -1,0 +1,71 @@
+// createApp(deps): builds the Elysia app from ready-made dependencies; no I/O here, so tests call it directly.
+import { openapi } from '@elysiajs/openapi'
+import { Elysia } from 'elysia'
+import { apiKeysController } from './api-keys/controller.ts'
+import type { AuthDeps } from './auth/authenticate.ts'
+import type { Database } from './db/database.ts'
+import type { StoredEvent } from './events/types.ts'
+import { healthController } from './health/controller.ts'
+import { jsonBody } from './http/body.ts'
+import { errorHandler } from './http/error-handler.ts'
+import { memoriesController } from './memories/controller.ts'
+import type { Embedder } from './memories/embedder/embedder.ts'
+import type { Logger } from './telemetry/logger.ts'
+
+export interface AppDeps {
+  database: Database
+  jwtSecret: string
+  embedder: Embedder
+  log: Logger
+  /** Largest accepted request body in bytes. */
+  bodyLimit: number
+  version: string
+  startedAt: number
+  busName: string
+  /** Called after every committed change with the event it logged. */
+  onCommitted: (event: StoredEvent) => void
+}
+
+export function createApp(deps: AppDeps) {
+  const auth: AuthDeps = { db: deps.database.db, jwtSecret: deps.jwtSecret, log: deps.log }
+  const memoryDeps = {
+    db: deps.database.db,
+    embedder: deps.embedder,
+    onCommitted: deps.onCommitted,
+  }
+  return new Elysia()
+    .use(errorHandler(deps.log))
+    .use(jsonBody(deps.bodyLimit))
+    .use(
+      openapi({
+        path: '/docs',
+        documentation: {
+          info: {
+            title: 'PUO Memo API',
+            version: deps.version,
+            description: 'Memories with real-time sync',
+          },
+          components: {
+            securitySchemes: {
+              bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+              apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+            },
+          },
+          security: [{ bearer: [] }, { apiKey: [] }],
+        },
+      }),
+    )
+    .use(
+      healthController({
+        database: deps.database,
+        busName: deps.busName,
+        version: deps.version,
+        startedAt: deps.startedAt,
+      }),
+    )
+    .group('/api/v4', (api) =>
+      api.use(memoriesController(memoryDeps, auth)).use(apiKeysController(deps.database.db, auth)),
+    )
+}
+
+export type App = ReturnType<typeof createApp>

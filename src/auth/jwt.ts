@@ -1,0 +1,69 @@
+// HS256 JWTs: minting (CLI, tests) and verifying into a Principal. Claims: sub, tenant_id, exp, name?, scope?
+import { errors, jwtVerify, SignJWT } from 'jose'
+import { ID_PATTERN, type Principal, parseScopes, type Scope } from './principal.ts'
+
+export interface TokenClaims {
+  tenantId: string
+  userId: string
+  name?: string
+  scopes?: readonly Scope[]
+  /** Lifetime in seconds (default 1 hour). */
+  ttlSeconds?: number
+}
+
+const keyOf = (secret: string) => new TextEncoder().encode(secret)
+
+export async function signToken(secret: string, claims: TokenClaims): Promise<string> {
+  const jwt = new SignJWT({
+    tenant_id: claims.tenantId,
+    ...(claims.name ? { name: claims.name } : {}),
+    ...(claims.scopes ? { scope: claims.scopes.join(' ') } : {}),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.userId)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (claims.ttlSeconds ?? 3600))
+  return jwt.sign(keyOf(secret))
+}
+
+export class InvalidTokenError extends Error {}
+
+/** Throws InvalidTokenError with a message safe to show the caller. */
+export async function verifyToken(secret: string, token: string): Promise<Principal> {
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
+  try {
+    ;({ payload } = await jwtVerify(token, keyOf(secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'sub'],
+    }))
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new InvalidTokenError('Token has expired')
+    if (err instanceof errors.JWSSignatureVerificationFailed)
+      throw new InvalidTokenError('Token signature is invalid')
+    if (err instanceof errors.JWTClaimValidationFailed)
+      throw new InvalidTokenError(`Token claim "${err.claim}" is missing or invalid`)
+    throw new InvalidTokenError('Token is malformed')
+  }
+  const tenantId = payload.tenant_id
+  if (typeof tenantId !== 'string' || !ID_PATTERN.test(tenantId)) {
+    throw new InvalidTokenError('Token claim "tenant_id" is missing or invalid')
+  }
+  if (typeof payload.sub !== 'string' || !ID_PATTERN.test(payload.sub)) {
+    throw new InvalidTokenError('Token claim "sub" is missing or invalid')
+  }
+  const rawScope = payload.scope
+  const scopes = parseScopes(
+    typeof rawScope === 'string' || Array.isArray(rawScope)
+      ? (rawScope as string | string[])
+      : undefined,
+  )
+  if (!scopes) throw new InvalidTokenError('Token claim "scope" names an unknown scope')
+  return {
+    tenantId,
+    userId: payload.sub,
+    ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
+    scopes,
+    via: 'jwt',
+    ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}),
+  }
+}

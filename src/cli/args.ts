@@ -1,0 +1,36 @@
+// Minimal `--flag value` parsing for the CLI; unknown or missing flags are reported, not guessed.
+
+export interface ParsedArgs {
+  positionals: string[]
+  flags: Map<string, string>
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const positionals: string[] = []
+  const flags = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=')
+      if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1))
+      else {
+        const next = argv[i + 1]
+        if (next === undefined || next.startsWith('--')) flags.set(arg.slice(2), 'true')
+        else {
+          flags.set(arg.slice(2), next)
+          i++
+        }
+      }
+    } else positionals.push(arg)
+  }
+  return { positionals, flags }
+}
+
+/** "90", "90s", "15m", "1h", "7d" → seconds; null when unreadable. */
+export function parseDuration(raw: string): number | null {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim())
+  if (!m) return null
+  const n = Number(m[1])
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd']
+  return n > 0 ? n * unit : null
+}

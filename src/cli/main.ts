@@ -1,0 +1,94 @@
+// `npm run cli -- <command>`: mint development tokens and manage API keys from a shell.
+import { createApiKey, listKeys, revokeKey } from '../api-keys/service.ts'
+import { signToken } from '../auth/jwt.ts'
+import { ID_PATTERN, parseScopes } from '../auth/principal.ts'
+import { resolveJwtSecret } from '../config/dev-secret.ts'
+import { ConfigError, loadConfig } from '../config/load.ts'
+import { openDatabase } from '../db/index.ts'
+import { parseArgs, parseDuration } from './args.ts'
+
+const USAGE = `Usage:
+  cli token --tenant <id> --user <id> [--ttl 1h] [--name <display name>] [--scope "read write admin"]
+  cli api-key create --tenant <id> --user <id> --name <label> [--scope "read write"]
+  cli api-key list --tenant <id>
+  cli api-key revoke --tenant <id> <key id or prefix>
+
+Reads the same environment as the server (DATABASE_URL, DATA_DIR, JWT_SECRET).
+With the embedded database, stop the server before api-key commands, or use /api/v4/api-keys.`
+
+class UsageError extends Error {}
+
+function required(flags: Map<string, string>, name: string): string {
+  const v = flags.get(name)
+  if (!v || v === 'true') throw new UsageError(`--${name} is required`)
+  return v
+}
+
+function id(flags: Map<string, string>, name: string): string {
+  const v = required(flags, name)
+  if (!ID_PATTERN.test(v))
+    throw new UsageError(`--${name} must be 1–128 characters of A-Z a-z 0-9 . _ : @ | + -`)
+  return v
+}
+
+function scopes(flags: Map<string, string>) {
+  const s = parseScopes(flags.get('scope'))
+  if (!s) throw new UsageError('--scope takes any of: read write admin')
+  return s
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { positionals, flags } = parseArgs(argv)
+  const [command, sub, arg] = positionals
+  const config = loadConfig()
+  if (command === 'token') {
+    const ttl = parseDuration(flags.get('ttl') ?? '1h')
+    if (ttl === null) throw new UsageError('--ttl must look like 90s, 15m, 1h or 7d')
+    const name = flags.get('name')
+    const token = await signToken(resolveJwtSecret(config).value, {
+      tenantId: id(flags, 'tenant'),
+      userId: id(flags, 'user'),
+      scopes: scopes(flags),
+      ttlSeconds: ttl,
+      ...(name ? { name } : {}),
+    })
+    console.log(token)
+    return
+  }
+  if (command !== 'api-key' || !sub)
+    throw new UsageError(command ? `unknown command "${command}"` : 'no command given')
+  const tenantId = id(flags, 'tenant')
+  const database = await openDatabase(config)
+  try {
+    await database.migrate()
+    if (sub === 'create') {
+      const key = await createApiKey(database.db, {
+        tenantId,
+        userId: id(flags, 'user'),
+        name: required(flags, 'name'),
+        scopes: scopes(flags),
+      })
+      console.log(JSON.stringify(key, null, 2))
+      console.error('Store the key now: it is not shown again.')
+    } else if (sub === 'list') {
+      console.log(JSON.stringify(await listKeys(database.db, tenantId), null, 2))
+    } else if (sub === 'revoke') {
+      if (!arg) throw new UsageError('revoke needs the key id or prefix')
+      const revoked = await revokeKey(database.db, tenantId, arg)
+      if (!revoked) throw new UsageError(`no API key "${arg}" in tenant "${tenantId}"`)
+      console.log(JSON.stringify(revoked, null, 2))
+    } else throw new UsageError(`unknown api-key command "${sub}"`)
+  } finally {
+    await database.close()
+  }
+}
+
+try {
+  await run(process.argv.slice(2))
+} catch (err) {
+  if (err instanceof UsageError || err instanceof ConfigError) {
+    console.error(`error: ${err.message}\n\n${USAGE}`)
+    process.exit(2)
+  }
+  throw err
+}

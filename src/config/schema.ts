@@ -1,0 +1,116 @@
+// The environment variables PUO Memo reads: one entry per key, with its default and a one-line doc.
+
+/** A parser turns the raw string into a value or returns an error message. */
+type Parse<T> = (raw: string) => { value: T } | { error: string }
+
+export interface Setting<T, D extends string | undefined = string | undefined> {
+  /** One line for the README table and `--help`. */
+  doc: string
+  /** Used when the variable is unset or empty; `undefined` means "optional, no default". */
+  default: D
+  parse: Parse<T>
+}
+
+const str: Parse<string> = (raw) => ({ value: raw })
+
+const int =
+  (min: number, max: number): Parse<number> =>
+  (raw) => {
+    const n = Number(raw)
+    return Number.isInteger(n) && n >= min && n <= max
+      ? { value: n }
+      : { error: `must be an integer from ${min} to ${max}, got "${raw}"` }
+  }
+
+const oneOf =
+  <const T extends string>(...choices: T[]): Parse<T> =>
+  (raw) =>
+    (choices as string[]).includes(raw)
+      ? { value: raw as T }
+      : { error: `must be one of ${choices.join(', ')}, got "${raw}"` }
+
+const url =
+  (...protocols: string[]): Parse<string> =>
+  (raw) => {
+    try {
+      const u = new URL(raw)
+      if (protocols.includes(u.protocol)) return { value: raw }
+      return { error: `must be a ${protocols.join(' or ')} URL` }
+    } catch {
+      return { error: 'must be a URL' }
+    }
+  }
+
+const secret: Parse<string> = (raw) =>
+  raw.length >= 32 ? { value: raw } : { error: 'must be at least 32 characters long' }
+
+function setting<T, const D extends string | undefined>(
+  doc: string,
+  def: D,
+  parse: Parse<T>,
+): Setting<T, D> {
+  return { doc, default: def, parse }
+}
+
+export const settings = {
+  NODE_ENV: setting(
+    'development | production | test; production refuses to boot without JWT_SECRET',
+    'development',
+    oneOf('development', 'production', 'test'),
+  ),
+  HOST: setting('Interface the HTTP server binds to', '0.0.0.0', str),
+  PORT: setting('HTTP port (0 picks a free port)', '3000', int(0, 65535)),
+  DATA_DIR: setting(
+    'Directory for the embedded database and the generated dev secret',
+    './data',
+    str,
+  ),
+  DATABASE_URL: setting(
+    'PostgreSQL URL; unset means the embedded PGlite database under DATA_DIR',
+    undefined,
+    url('postgres:', 'postgresql:'),
+  ),
+  DATABASE_POOL_SIZE: setting('PostgreSQL connections per instance', '10', int(1, 200)),
+  REDIS_URL: setting(
+    'Redis URL for the bus between instances; unset means a single instance with an in-process bus',
+    undefined,
+    url('redis:', 'rediss:'),
+  ),
+  JWT_SECRET: setting(
+    'HS256 secret for JWTs (≥ 32 chars); unset in development generates one into DATA_DIR',
+    undefined,
+    secret,
+  ),
+  LOG_LEVEL: setting(
+    'debug | info | warn | error | silent',
+    'info',
+    oneOf('debug', 'info', 'warn', 'error', 'silent'),
+  ),
+  BODY_LIMIT: setting(
+    'Largest accepted request body, in bytes',
+    '1048576',
+    int(1024, 64 * 1048576),
+  ),
+  INSTANCE_ID: setting(
+    'Name of this instance in health and events; random when unset',
+    undefined,
+    str,
+  ),
+  EMBEDDING_URL: setting(
+    'OpenAI-compatible embeddings endpoint (…/v1/embeddings); unset uses the local embedder',
+    undefined,
+    url('http:', 'https:'),
+  ),
+  EMBEDDING_MODEL: setting('Model name sent to EMBEDDING_URL', 'text-embedding-3-small', str),
+  EMBEDDING_API_KEY: setting('Bearer key sent to EMBEDDING_URL', undefined, str),
+  EMBEDDING_DIMENSIONS: setting('Vector size of the local embedder', '256', int(8, 4096)),
+  EMBEDDING_BATCH_SIZE: setting('Memories embedded per request to the embedder', '16', int(1, 256)),
+  SHUTDOWN_TIMEOUT_MS: setting(
+    'How long a SIGTERM drain may take before exit',
+    '10000',
+    int(0, 600000),
+  ),
+} as const
+
+export type Settings = typeof settings
+export type SettingKey = keyof Settings

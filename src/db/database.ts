@@ -1,0 +1,23 @@
+// The database seam: one drizzle API over two drivers (embedded PGlite, PostgreSQL via postgres.js).
+
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import type * as schema from './schema.ts'
+
+type Schema = typeof schema
+
+/** The drizzle handle both drivers produce; queries written against it run on either. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
+
+export interface Database {
+  readonly db: Db
+  readonly driver: 'pglite' | 'postgres'
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>
+  /** Applies pending migrations from src/db/migrations; safe to call on every boot. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+}
+
+export const migrationsFolder = new URL('./migrations', import.meta.url).pathname

@@ -1,0 +1,152 @@
+// Background embedding: claims queued jobs, embeds in batches, stores vectors and logs embedding_complete.
+import type { Db } from '../db/database.ts'
+import { appendEvent } from '../events/log.ts'
+import type { StoredEvent } from '../events/types.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { Embedder } from './embedder/embedder.ts'
+import { type ClaimedJob, claimJobs, deleteJob, scheduleRetry } from './embedding-jobs.ts'
+import { findMemory, updateMemoryRowQuietly } from './store.ts'
+
+export interface EmbeddingWorkerOptions {
+  db: Db
+  embedder: Embedder
+  log: Logger
+  onCommitted: (event: StoredEvent) => void
+  /** Memories per embedder call (default 16). */
+  batchSize?: number
+  /** Idle re-check interval, for jobs queued by other instances or due retries (default 1000 ms). */
+  pollMs?: number
+  /** How long a claim lasts before another worker may take the job (default 60 s). */
+  leaseMs?: number
+  /** Attempts before a memory is marked `failed` (default 5). */
+  maxAttempts?: number
+}
+
+export interface EmbeddingWorker {
+  /** Look for work now rather than at the next poll. */
+  wake(): void
+  /** Resolves once any batch in flight has finished. */
+  stop(): Promise<void>
+}
+
+/**
+ * Guarantee: every memory whose content was committed gets its embedding computed at least once,
+ * even across restarts (jobs live in the database). A result for content that was edited
+ * meanwhile is discarded; the edit queued a fresh job.
+ */
+export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWorker {
+  const { db, embedder, log, onCommitted } = opts
+  const batchSize = opts.batchSize ?? 16
+  const pollMs = opts.pollMs ?? 1000
+  const leaseMs = opts.leaseMs ?? 60_000
+  const maxAttempts = opts.maxAttempts ?? 5
+  let isRunning = true
+  let wakeUp: (() => void) | undefined
+  let pending = false
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      if (pending) {
+        pending = false
+        return resolve()
+      }
+      const done = () => {
+        clearTimeout(timer)
+        wakeUp = undefined
+        resolve()
+      }
+      const timer = setTimeout(done, pollMs)
+      wakeUp = done
+    })
+
+  async function runBatch(): Promise<number> {
+    const now = new Date()
+    const jobs = await claimJobs(db, batchSize, now, new Date(now.getTime() + leaseMs))
+    if (jobs.length === 0) return 0
+    let vectors: number[][]
+    try {
+      vectors = await embedder.embed(jobs.map((j) => j.content))
+    } catch (err) {
+      log.warn('embedding failed', { count: jobs.length, err })
+      await Promise.all(jobs.map((j) => fail(j, (err as Error).message)))
+      return jobs.length
+    }
+    for (const [i, job] of jobs.entries()) {
+      const vector = vectors[i]
+      if (vector) await complete(job, vector)
+    }
+    return jobs.length
+  }
+
+  async function complete(job: ClaimedJob, vector: number[]): Promise<void> {
+    const now = new Date()
+    const event = await db.transaction(async (tx) => {
+      const memory = await findMemory(tx, job.tenantId, job.memoryId, { forUpdate: true })
+      if (!memory || memory.content !== job.content) return undefined
+      await updateMemoryRowQuietly(tx, memory.id, {
+        embedding: vector,
+        embeddingStatus: 'ready',
+        embeddingModel: embedder.model,
+      })
+      await deleteJob(tx, memory.id)
+      return appendEvent(
+        tx,
+        {
+          tenantId: memory.tenantId,
+          memoryId: memory.id,
+          ownerId: memory.ownerId,
+          visibility: memory.visibility,
+        },
+        {
+          type: 'memory.embedding_complete',
+          payload: { memoryId: memory.id, model: embedder.model, dimensions: vector.length },
+        },
+        now,
+      )
+    })
+    if (event) onCommitted(event)
+  }
+
+  async function fail(job: ClaimedJob, message: string): Promise<void> {
+    if (job.attempts < maxAttempts) {
+      const backoffMs = Math.min(300_000, 1000 * 2 ** job.attempts)
+      await scheduleRetry(db, job, new Date(Date.now() + backoffMs), message)
+      return
+    }
+    await db.transaction(async (tx) => {
+      const memory = await findMemory(tx, job.tenantId, job.memoryId, { forUpdate: true })
+      if (!memory || memory.content !== job.content) return
+      await updateMemoryRowQuietly(tx, memory.id, { embeddingStatus: 'failed' })
+      await deleteJob(tx, memory.id)
+    })
+    log.error('embedding gave up', {
+      memoryId: job.memoryId,
+      attempts: job.attempts,
+      error: message,
+    })
+  }
+
+  const loop = (async () => {
+    while (isRunning) {
+      try {
+        const n = await runBatch()
+        if (n > 0) continue
+      } catch (err) {
+        log.warn('embedding worker could not reach the database', { err })
+      }
+      if (isRunning) await sleep()
+    }
+  })()
+
+  return {
+    wake() {
+      if (wakeUp) wakeUp()
+      else pending = true
+    },
+    async stop() {
+      isRunning = false
+      wakeUp?.()
+      await loop
+    },
+  }
+}

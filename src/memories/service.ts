@@ -1,0 +1,225 @@
+// Memory use cases as plain functions: policy checks, then the change and its event in one transaction.
+import { canEdit, canSee, isOwner } from '../auth/policy.ts'
+import type { Principal } from '../auth/principal.ts'
+import type { Db } from '../db/database.ts'
+import { appendEvent } from '../events/log.ts'
+import type { StoredEvent } from '../events/types.ts'
+import { ApiError, badRequest, forbidden, notFound, preconditionFailed } from '../http/errors.ts'
+import { decodeCursor, encodeCursor } from './cursor.ts'
+import { type MemoryDto, toMemoryDto } from './dto.ts'
+import type { Embedder } from './embedder/embedder.ts'
+import type { CreateMemoryInput, ListMemoriesInput, UpdateMemoryInput } from './schemas.ts'
+import {
+  deleteMemoryRow,
+  enqueueEmbedding,
+  findMemory,
+  insertMemory,
+  listPage,
+  searchByVector,
+  updateMemoryRow,
+} from './store.ts'
+
+export interface MemoryDeps {
+  db: Db
+  embedder: Embedder
+  /** Called after each commit with the event it wrote (wakes the relay and the embedding worker). */
+  onCommitted: (event: StoredEvent) => void
+}
+
+export async function createMemory(
+  deps: MemoryDeps,
+  p: Principal,
+  input: CreateMemoryInput,
+): Promise<MemoryDto> {
+  const now = new Date()
+  const { memory, event } = await deps.db.transaction(async (tx) => {
+    const row = await insertMemory(tx, {
+      id: Bun.randomUUIDv7(),
+      tenantId: p.tenantId,
+      ownerId: p.userId,
+      title: input.title ?? null,
+      content: input.content,
+      tags: dedupe(input.tags ?? []),
+      metadata: input.metadata ?? {},
+      visibility: input.visibility ?? 'private',
+      createdAt: now,
+      updatedAt: now,
+    })
+    await enqueueEmbedding(tx, row.id, row.tenantId, now)
+    const memory = toMemoryDto(row)
+    const event = await appendEvent(
+      tx,
+      subjectOf(row),
+      { type: 'memory.created', payload: { memory } },
+      now,
+    )
+    return { memory, event }
+  })
+  deps.onCommitted(event)
+  return memory
+}
+
+export async function getMemory(deps: MemoryDeps, p: Principal, id: string): Promise<MemoryDto> {
+  const row = await findMemory(deps.db, p.tenantId, id)
+  if (!row || !canSee(p, row)) throw notFound('Memory')
+  return toMemoryDto(row)
+}
+
+export interface Page {
+  data: MemoryDto[]
+  nextCursor: string | null
+}
+
+export async function listMemories(
+  deps: MemoryDeps,
+  p: Principal,
+  q: ListMemoriesInput,
+): Promise<Page> {
+  const limit = q.limit ?? 20
+  const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
+  if (after === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned')
+  const rows = await listPage(deps.db, {
+    tenantId: p.tenantId,
+    userId: p.userId,
+    limit,
+    ...(q.tag !== undefined ? { tag: q.tag } : {}),
+    ...(q.visibility !== undefined ? { visibility: q.visibility } : {}),
+    ...(q.updated_since !== undefined ? { updatedSince: new Date(q.updated_since) } : {}),
+    ...(after !== undefined ? { after } : {}),
+  })
+  const page = rows.slice(0, limit)
+  const last = page.at(-1)
+  return {
+    data: page.map(toMemoryDto),
+    nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+  }
+}
+
+/**
+ * Partial update. `expectedVersion` (from If-Match) is checked under the row lock, so of two
+ * concurrent updates with the same version exactly one succeeds and the other gets 412.
+ */
+export async function updateMemory(
+  deps: MemoryDeps,
+  p: Principal,
+  id: string,
+  patch: UpdateMemoryInput,
+  expectedVersion?: number,
+): Promise<MemoryDto> {
+  const now = new Date()
+  const { memory, event } = await deps.db.transaction(async (tx) => {
+    const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
+    if (!current || !canEdit(p, current)) throw notFound('Memory')
+    if (
+      patch.visibility !== undefined &&
+      patch.visibility !== current.visibility &&
+      !isOwner(p, current)
+    ) {
+      throw forbidden('Only the owner can change the visibility of a memory')
+    }
+    if (expectedVersion !== undefined && expectedVersion !== current.version) {
+      throw stale(current.version)
+    }
+    const contentChanged = patch.content !== undefined && patch.content !== current.content
+    const row = await updateMemoryRow(tx, id, {
+      ...(patch.title !== undefined ? { title: patch.title } : {}),
+      ...(patch.content !== undefined ? { content: patch.content } : {}),
+      ...(patch.tags !== undefined ? { tags: dedupe(patch.tags) } : {}),
+      ...(patch.metadata !== undefined ? { metadata: patch.metadata } : {}),
+      ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+      ...(contentChanged
+        ? { embedding: null, embeddingStatus: 'pending' as const, embeddingModel: null }
+        : {}),
+      updatedAt: now,
+    })
+    if (contentChanged) await enqueueEmbedding(tx, row.id, row.tenantId, now)
+    const memory = toMemoryDto(row)
+    const event = await appendEvent(
+      tx,
+      subjectOf(row),
+      { type: 'memory.updated', payload: { memory, previousVisibility: current.visibility } },
+      now,
+    )
+    return { memory, event }
+  })
+  deps.onCommitted(event)
+  return memory
+}
+
+export async function deleteMemory(
+  deps: MemoryDeps,
+  p: Principal,
+  id: string,
+  expectedVersion?: number,
+): Promise<void> {
+  const now = new Date()
+  const event = await deps.db.transaction(async (tx) => {
+    const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
+    if (!current || !canSee(p, current)) throw notFound('Memory')
+    if (!isOwner(p, current)) throw forbidden('Only the owner can delete a memory')
+    if (expectedVersion !== undefined && expectedVersion !== current.version)
+      throw stale(current.version)
+    await deleteMemoryRow(tx, id)
+    return appendEvent(
+      tx,
+      subjectOf(current),
+      { type: 'memory.deleted', payload: { memoryId: id } },
+      now,
+    )
+  })
+  deps.onCommitted(event)
+}
+
+export interface SearchHit {
+  memory: MemoryDto
+  score: number
+}
+
+/** Only memories whose embedding is ready take part; pending ones appear once embedded. */
+export async function searchMemories(
+  deps: MemoryDeps,
+  p: Principal,
+  q: { q: string; limit?: number },
+): Promise<{ data: SearchHit[]; model: string }> {
+  const [vector] = await deps.embedder.embed([q.q]).catch((err: unknown) => {
+    throw new ApiError(
+      502,
+      'embedder_unavailable',
+      `Could not embed the query: ${(err as Error).message}`,
+    )
+  })
+  if (!vector) throw new ApiError(502, 'embedder_unavailable', 'The embedder returned no vector')
+  const hits = await searchByVector(deps.db, {
+    tenantId: p.tenantId,
+    userId: p.userId,
+    model: deps.embedder.model,
+    vector,
+    limit: q.limit ?? 10,
+  })
+  return {
+    data: hits.map((h) => ({ memory: toMemoryDto(h.row), score: h.score })),
+    model: deps.embedder.model,
+  }
+}
+
+function subjectOf(row: {
+  tenantId: string
+  id: string
+  ownerId: string
+  visibility: 'private' | 'team'
+}) {
+  return {
+    tenantId: row.tenantId,
+    memoryId: row.id,
+    ownerId: row.ownerId,
+    visibility: row.visibility,
+  }
+}
+
+function stale(current: number): ApiError {
+  return preconditionFailed(`Memory has changed: its current version is ${current}`)
+}
+
+function dedupe(tags: string[]): string[] {
+  return [...new Set(tags)]
+}
