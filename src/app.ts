@@ -33,7 +33,8 @@ export function createApp(deps: AppDeps) {
     embedder: deps.embedder,
     onCommitted: deps.onCommitted,
   }
-  return new Elysia()
+  // normalize: false makes `additionalProperties: false` refuse unknown fields instead of dropping them.
+  return new Elysia({ normalize: false })
     .use(errorHandler(deps.log))
     .use(jsonBody(deps.bodyLimit))
     .use(

@@ -1,5 +1,5 @@
 // HTTP routes of /api/v4/memories: parse and authorise the request, call the service, shape the reply.
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import type { AuthDeps } from '../auth/authenticate.ts'
 import { authPlugin, requireScope } from '../auth/plugin.ts'
 import { badRequest } from '../http/errors.ts'
@@ -84,7 +84,6 @@ export function memoriesController(deps: service.MemoryDeps, auth: AuthDeps) {
       {
         params: MemoryIdParams,
         body: UpdateMemoryBody,
-        headers: t.Object({ 'if-match': t.Optional(t.String()) }),
         response: { 200: MemorySchema },
         detail: { summary: 'Update some fields of a memory; If-Match guards against lost updates' },
       },
@@ -98,7 +97,6 @@ export function memoriesController(deps: service.MemoryDeps, auth: AuthDeps) {
       },
       {
         params: MemoryIdParams,
-        headers: t.Object({ 'if-match': t.Optional(t.String()) }),
         detail: { summary: 'Delete a memory (owner only)' },
       },
     )

@@ -1,0 +1,67 @@
+// Test databases: one in-memory PGlite and, with DATABASE_URL, one fresh PostgreSQL database per run.
+import postgres from 'postgres'
+import type { Database } from '../../src/db/database.ts'
+import { openPglite } from '../../src/db/pglite.ts'
+import { openPostgres } from '../../src/db/postgres.ts'
+import { postgresUrl } from './env.ts'
+
+export interface Backend {
+  name: 'pglite' | 'postgres'
+  isAvailable: boolean
+  /** The run's shared, migrated database of this kind; tests isolate themselves by tenant id. */
+  open(): Promise<Database>
+}
+
+const opened = new Map<string, Promise<Database>>()
+const cleanups: (() => Promise<void>)[] = []
+
+function once(name: string, make: () => Promise<Database>): Promise<Database> {
+  let db = opened.get(name)
+  if (!db) {
+    db = make()
+    opened.set(name, db)
+  }
+  return db
+}
+
+export const pgliteBackend: Backend = {
+  name: 'pglite',
+  isAvailable: true,
+  open: () =>
+    once('pglite', async () => {
+      const db = await openPglite(undefined)
+      await db.migrate()
+      cleanups.push(() => db.close())
+      return db
+    }),
+}
+
+export const postgresBackend: Backend = {
+  name: 'postgres',
+  isAvailable: postgresUrl !== undefined,
+  open: () => once('postgres', () => freshPostgres(postgresUrl as string)),
+}
+
+export const backends: Backend[] = [pgliteBackend, postgresBackend]
+
+/** Creates `puo_test_<random>` next to the admin URL's database, migrates it, drops it at the end. */
+export async function freshPostgres(adminUrl: string): Promise<Database> {
+  const name = `puo_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`create database ${name}`)
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  const db = openPostgres({ url: url.toString(), max: 10 })
+  await db.migrate()
+  cleanups.push(async () => {
+    await db.close()
+    await admin.unsafe(`drop database if exists ${name} with (force)`)
+    await admin.end()
+  })
+  return db
+}
+
+export async function closeTestDatabases(): Promise<void> {
+  for (const c of cleanups.splice(0).reverse()) await c().catch(() => {})
+  opened.clear()
+}

@@ -1,0 +1,13 @@
+// Which external services the tests may use, and whether their absence fails the run (CI) or skips.
+
+/** Set by CI: a service-backed suite that cannot reach its service fails instead of skipping. */
+export const servicesRequired = process.env.PUO_TEST_REQUIRE_SERVICES === '1'
+
+/** Admin URL of a PostgreSQL server; each run creates and drops its own database there. */
+export const postgresUrl = process.env.DATABASE_URL
+
+if (servicesRequired && !postgresUrl) {
+  throw new Error(
+    'PUO_TEST_REQUIRE_SERVICES=1 but DATABASE_URL is not set: PostgreSQL suites would be skipped',
+  )
+}
