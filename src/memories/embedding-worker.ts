@@ -20,6 +20,8 @@ export interface EmbeddingWorkerOptions {
   leaseMs?: number
   /** Attempts before a memory is marked `failed` (default 5). */
   maxAttempts?: number
+  /** First retry delay; doubles per attempt, capped at 5 minutes (default 1000 ms). */
+  retryBaseMs?: number
 }
 
 export interface EmbeddingWorker {
@@ -40,6 +42,7 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
   const pollMs = opts.pollMs ?? 1000
   const leaseMs = opts.leaseMs ?? 60_000
   const maxAttempts = opts.maxAttempts ?? 5
+  const retryBaseMs = opts.retryBaseMs ?? 1000
   let isRunning = true
   let wakeUp: (() => void) | undefined
   let pending = false
@@ -109,7 +112,7 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
 
   async function fail(job: ClaimedJob, message: string): Promise<void> {
     if (job.attempts < maxAttempts) {
-      const backoffMs = Math.min(300_000, 1000 * 2 ** job.attempts)
+      const backoffMs = Math.min(300_000, retryBaseMs * 2 ** (job.attempts - 1))
       await scheduleRetry(db, job, new Date(Date.now() + backoffMs), message)
       return
     }

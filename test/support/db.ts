@@ -44,20 +44,25 @@ export const postgresBackend: Backend = {
 
 export const backends: Backend[] = [pgliteBackend, postgresBackend]
 
-/** Creates `puo_test_<random>` next to the admin URL's database, migrates it, drops it at the end. */
-export async function freshPostgres(adminUrl: string): Promise<Database> {
+/** Creates an empty `puo_test_<random>` database beside the admin URL's; it is dropped at the end of the run. */
+export async function freshPostgresUrl(adminUrl: string): Promise<string> {
   const name = `puo_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
   await admin.unsafe(`create database ${name}`)
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  const db = openPostgres({ url: url.toString(), max: 10 })
-  await db.migrate()
   cleanups.push(async () => {
-    await db.close()
     await admin.unsafe(`drop database if exists ${name} with (force)`)
     await admin.end()
   })
+  const url = new URL(adminUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+/** A fresh, migrated PostgreSQL database (see freshPostgresUrl). */
+export async function freshPostgres(adminUrl: string): Promise<Database> {
+  const db = openPostgres({ url: await freshPostgresUrl(adminUrl), max: 10 })
+  await db.migrate()
+  cleanups.push(() => db.close())
   return db
 }
 

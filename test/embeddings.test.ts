@@ -1,0 +1,218 @@
+// Embeddings: jobs survive restarts, results land with an embedding_complete event, search ranks by cosine.
+import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
+import { and, asc, eq } from 'drizzle-orm'
+import type { Database } from '../src/db/database.ts'
+import { events } from '../src/db/schema.ts'
+import { createHttpEmbedder } from '../src/memories/embedder/http.ts'
+import { createLocalEmbedder } from '../src/memories/embedder/local.ts'
+import { type EmbeddingWorker, startEmbeddingWorker } from '../src/memories/embedding-worker.ts'
+import { createLogger } from '../src/telemetry/logger.ts'
+import { buildTestApp, type TestApp } from './support/app.ts'
+import { backends } from './support/db.ts'
+
+const embedder = createLocalEmbedder(64)
+const log = createLogger('silent')
+
+async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const v = await probe()
+    if (v !== undefined) return v
+    await Bun.sleep(20)
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+describe('local embedder', () => {
+  test('is deterministic, unit length, and closer for texts that share words', async () => {
+    const [a, a2, b, c] = await embedder.embed([
+      'red apple pie',
+      'red apple pie',
+      'apple pie recipe',
+      'tax return deadline',
+    ])
+    expect(a).toEqual(a2 as number[])
+    const dot = (x: number[], y: number[]) => x.reduce((s, v, i) => s + v * (y[i] ?? 0), 0)
+    expect(dot(a as number[], a as number[])).toBeCloseTo(1, 5)
+    expect(dot(a as number[], b as number[])).toBeGreaterThan(dot(a as number[], c as number[]))
+  })
+})
+
+for (const backend of backends) {
+  describe.skipIf(!backend.isAvailable)(`embeddings on ${backend.name}`, () => {
+    let t: TestApp
+    let database: Database
+    let worker: EmbeddingWorker | undefined
+    beforeAll(async () => {
+      database = await backend.open()
+      t = buildTestApp(database, { embedder })
+    })
+    afterEach(async () => {
+      await worker?.stop()
+      worker = undefined
+    })
+    const start = (opts: Partial<Parameters<typeof startEmbeddingWorker>[0]> = {}) => {
+      worker = startEmbeddingWorker({
+        db: database.db,
+        embedder,
+        log,
+        onCommitted: () => {},
+        pollMs: 50,
+        ...opts,
+      })
+      return worker
+    }
+    const eventsOf = (tenantId: string, type: string) =>
+      database.db
+        .select()
+        .from(events)
+        .where(and(eq(events.tenantId, tenantId), eq(events.type, type)))
+        .orderBy(asc(events.seq))
+    const ready = (tok: string, id: string) =>
+      until(async () => {
+        const r = await t.call('GET', `/api/v4/memories/${id}`, { token: tok })
+        return r.body.embedding.status === 'ready' ? r.body : undefined
+      }, 'embedding')
+
+    test('jobs queued while no worker ran are picked up when one starts, each logging embedding_complete', async () => {
+      const tenant = t.tenant()
+      const tok = await t.token(tenant, 'alice')
+      const ids: string[] = []
+      for (const content of ['alpha', 'beta']) {
+        ids.push(
+          (await t.call('POST', '/api/v4/memories', { token: tok, body: { content } })).body.id,
+        )
+      }
+      expect(
+        (await t.call('GET', `/api/v4/memories/${ids[0]}`, { token: tok })).body.embedding.status,
+      ).toBe('pending')
+      start()
+      for (const id of ids) {
+        const m = await ready(tok, id)
+        expect(m.embedding).toEqual({ status: 'ready', model: 'local-hash-64', dimensions: 64 })
+        expect(m.version).toBe(1) // embedding is not an edit
+      }
+      const done = await eventsOf(tenant, 'memory.embedding_complete')
+      expect(done.map((e) => e.payload)).toEqual(
+        ids.map((memoryId) => ({ memoryId, model: 'local-hash-64', dimensions: 64 })),
+      )
+    })
+
+    test('a content edit re-queues the embedding; a title edit does not', async () => {
+      const tenant = t.tenant()
+      const tok = await t.token(tenant, 'alice')
+      start()
+      const id = (
+        await t.call('POST', '/api/v4/memories', { token: tok, body: { content: 'first' } })
+      ).body.id
+      await ready(tok, id)
+      await t.call('PATCH', `/api/v4/memories/${id}`, { token: tok, body: { title: 'renamed' } })
+      const edited = await t.call('PATCH', `/api/v4/memories/${id}`, {
+        token: tok,
+        body: { content: 'second' },
+      })
+      expect(edited.body.embedding.status).toBe('pending')
+      await ready(tok, id)
+      expect(await eventsOf(tenant, 'memory.embedding_complete')).toHaveLength(2)
+    })
+
+    test('search ranks visible memories by similarity and never shows others’ private ones', async () => {
+      const tenant = t.tenant()
+      const alice = await t.token(tenant, 'alice')
+      const bob = await t.token(tenant, 'bob')
+      start()
+      const mk = async (tok: string, content: string, visibility: 'team' | 'private') =>
+        (await t.call('POST', '/api/v4/memories', { token: tok, body: { content, visibility } }))
+          .body.id as string
+      const garden = await mk(alice, 'tomato seedlings in the garden', 'team')
+      const taxes = await mk(alice, 'file the quarterly taxes', 'team')
+      const secret = await mk(alice, 'garden tomato secret fertiliser', 'private')
+      for (const id of [garden, taxes, secret]) await ready(alice, id)
+
+      const forAlice = await t.call('GET', '/api/v4/memories/search?q=tomato%20garden&limit=5', {
+        token: alice,
+      })
+      expect(forAlice.status).toBe(200)
+      const aliceIds = forAlice.body.data.map((h: { memory: { id: string } }) => h.memory.id)
+      expect(aliceIds.slice(0, 2).sort()).toEqual([garden, secret].sort())
+      expect(aliceIds.at(-1)).toBe(taxes)
+      const scores = forAlice.body.data.map((h: { score: number }) => h.score)
+      expect([...scores].sort((x, y) => y - x)).toEqual(scores)
+
+      const forBob = await t.call('GET', '/api/v4/memories/search?q=tomato%20garden', {
+        token: bob,
+      })
+      expect(forBob.body.data.map((h: { memory: { id: string } }) => h.memory.id)).toEqual([
+        garden,
+        taxes,
+      ])
+      const stranger = await t.token(t.tenant(), 'alice')
+      expect(
+        (await t.call('GET', '/api/v4/memories/search?q=tomato', { token: stranger })).body.data,
+      ).toEqual([])
+      expect((await t.call('GET', '/api/v4/memories/search?q=', { token: alice })).status).toBe(422)
+    })
+
+    test('an embedder that fails is retried, then the memory is marked failed', async () => {
+      const tenant = t.tenant()
+      const tok = await t.token(tenant, 'alice')
+      let calls = 0
+      const broken = {
+        model: 'broken',
+        embed: async () => {
+          calls++
+          throw new Error('model offline')
+        },
+      }
+      const id = (
+        await t.call('POST', '/api/v4/memories', { token: tok, body: { content: 'doomed' } })
+      ).body.id
+      start({ embedder: broken, maxAttempts: 3, retryBaseMs: 10 })
+      const m = await until(async () => {
+        const r = await t.call('GET', `/api/v4/memories/${id}`, { token: tok })
+        return r.body.embedding.status === 'failed' ? r.body : undefined
+      }, 'failed status')
+      expect(m.embedding.model).toBeNull()
+      expect(calls).toBeGreaterThanOrEqual(3)
+      expect(await eventsOf(tenant, 'memory.embedding_complete')).toHaveLength(0)
+    })
+  })
+}
+
+describe('HTTP embedder', () => {
+  test('speaks the OpenAI-compatible shape, sends the key, normalises vectors and reports errors', async () => {
+    const seen: { auth: string | null; body: unknown }[] = []
+    let fail = false
+    const server = Bun.serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      async fetch(req) {
+        const body = (await req.json()) as { input: string[] }
+        seen.push({ auth: req.headers.get('authorization'), body })
+        if (fail) return new Response('overloaded', { status: 503 })
+        const data = body.input.map((s, index) => ({ index, embedding: [s.length, 0, 0] }))
+        return Response.json({ data: data.reverse() })
+      },
+    })
+    try {
+      const e = createHttpEmbedder({
+        url: `http://127.0.0.1:${server.port}/v1/embeddings`,
+        model: 'm1',
+        apiKey: 'k',
+      })
+      expect(await e.embed(['ab', 'abcd'])).toEqual([
+        [1, 0, 0],
+        [1, 0, 0],
+      ])
+      expect(seen[0]).toEqual({ auth: 'Bearer k', body: { model: 'm1', input: ['ab', 'abcd'] } })
+      fail = true
+      await expect(e.embed(['x'])).rejects.toThrow('503')
+    } finally {
+      server.stop(true)
+    }
+  })
+})

@@ -1,0 +1,145 @@
+// The event log: one event per committed change, per-tenant seq gap-free in commit order, on every backend.
+import { beforeAll, describe, expect, test } from 'bun:test'
+import { asc, eq } from 'drizzle-orm'
+import type { Database } from '../src/db/database.ts'
+import { events, memories } from '../src/db/schema.ts'
+import { appendEvent } from '../src/events/log.ts'
+import { buildTestApp, type TestApp } from './support/app.ts'
+import { backends } from './support/db.ts'
+
+const subject = (tenantId: string) => ({
+  tenantId,
+  memoryId: crypto.randomUUID(),
+  ownerId: 'u',
+  visibility: 'team' as const,
+})
+const deleted = (memoryId: string) => ({ type: 'memory.deleted' as const, payload: { memoryId } })
+
+for (const backend of backends) {
+  describe.skipIf(!backend.isAvailable)(`event log on ${backend.name}`, () => {
+    let t: TestApp
+    let database: Database
+    beforeAll(async () => {
+      database = await backend.open()
+      t = buildTestApp(database)
+    })
+
+    const logOf = (tenantId: string) =>
+      database.db
+        .select()
+        .from(events)
+        .where(eq(events.tenantId, tenantId))
+        .orderBy(asc(events.seq))
+
+    test('50 concurrent creates: exactly one event each, seq 1..50 without gaps', async () => {
+      const tenant = t.tenant()
+      const tok = await t.token(tenant, 'alice')
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          t.call('POST', '/api/v4/memories', {
+            token: tok,
+            body: { content: `c${i}`, visibility: 'team' },
+          }),
+        ),
+      )
+      expect(results.every((r) => r.status === 201)).toBe(true)
+      const log = await logOf(tenant)
+      expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
+      expect(log.every((e) => e.type === 'memory.created')).toBe(true)
+      expect(new Set(log.map((e) => e.memoryId))).toEqual(new Set(results.map((r) => r.body.id)))
+      for (const e of log) {
+        const memory = (e.payload as { memory: { id: string } }).memory
+        expect(memory.id).toBe(e.memoryId)
+      }
+    })
+
+    test('seq follows commit order: a second writer waits for the first to commit', async () => {
+      const tenant = t.tenant()
+      let release!: () => void
+      const held = new Promise<void>((r) => {
+        release = r
+      })
+      let firstSeq = 0
+      const first = database.db.transaction(async (tx) => {
+        firstSeq = (await appendEvent(tx, subject(tenant), deleted('a'), new Date())).seq
+        await held
+      })
+      while (firstSeq === 0) await Bun.sleep(1)
+      let secondSeq = 0
+      const second = database.db.transaction(async (tx) => {
+        secondSeq = (await appendEvent(tx, subject(tenant), deleted('b'), new Date())).seq
+      })
+      await Bun.sleep(50)
+      expect(secondSeq).toBe(0) // still waiting on the first transaction
+      release()
+      await Promise.all([first, second])
+      expect([firstSeq, secondSeq]).toEqual([1, 2])
+    })
+
+    test('a rolled-back change leaves neither row nor event, and its seq is reused', async () => {
+      const tenant = t.tenant()
+      await database.db
+        .transaction(async (tx) => {
+          await appendEvent(tx, subject(tenant), deleted('x'), new Date())
+          throw new Error('abort')
+        })
+        .catch(() => {})
+      const after = await database.db.transaction((tx) =>
+        appendEvent(tx, subject(tenant), deleted('y'), new Date()),
+      )
+      expect(after.seq).toBe(1)
+      expect((await logOf(tenant)).map((e) => e.seq)).toEqual([1])
+    })
+
+    test('refused operations write nothing; every successful change writes its event', async () => {
+      const tenant = t.tenant()
+      const alice = await t.token(tenant, 'alice')
+      const bob = await t.token(tenant, 'bob')
+      const m = await t.call('POST', '/api/v4/memories', {
+        token: alice,
+        body: { content: 'x', visibility: 'team' },
+      })
+      const id = m.body.id
+      const ok = [
+        await t.call('PATCH', `/api/v4/memories/${id}`, { token: bob, body: { content: 'y' } }),
+        await t.call('PATCH', `/api/v4/memories/${id}`, {
+          token: alice,
+          body: { visibility: 'private' },
+        }),
+      ]
+      const refused = [
+        await t.call('PATCH', `/api/v4/memories/${id}`, {
+          token: alice,
+          body: { title: 'z' },
+          headers: { 'if-match': '1' },
+        }),
+        await t.call('DELETE', `/api/v4/memories/${id}`, { token: bob }),
+        await t.call('PATCH', `/api/v4/memories/${id}`, { token: bob, body: { title: 'z' } }),
+      ]
+      expect(ok.map((r) => r.status)).toEqual([200, 200])
+      expect(refused.map((r) => r.status)).toEqual([412, 404, 404])
+      expect((await t.call('DELETE', `/api/v4/memories/${id}`, { token: alice })).status).toBe(204)
+
+      const log = await logOf(tenant)
+      expect(log.map((e) => [e.seq, e.type, e.visibility])).toEqual([
+        [1, 'memory.created', 'team'],
+        [2, 'memory.updated', 'team'],
+        [3, 'memory.updated', 'private'],
+        [4, 'memory.deleted', 'private'],
+      ])
+      expect(log[2]?.payload).toMatchObject({ previousVisibility: 'team', memory: { version: 3 } })
+      expect(log[3]?.payload).toEqual({ memoryId: id })
+      expect(await database.db.select().from(memories).where(eq(memories.id, id))).toEqual([])
+    })
+
+    test('tenants have independent sequences', async () => {
+      const [a, b] = [t.tenant(), t.tenant()]
+      for (const tenant of [a, b, a]) {
+        const tok = await t.token(tenant, 'u')
+        await t.call('POST', '/api/v4/memories', { token: tok, body: { content: tenant } })
+      }
+      expect((await logOf(a)).map((e) => e.seq)).toEqual([1, 2])
+      expect((await logOf(b)).map((e) => e.seq)).toEqual([1])
+    })
+  })
+}

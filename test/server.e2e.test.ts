@@ -1,0 +1,127 @@
+// The real process: boot on embedded defaults, a CLI token drives REST, SIGTERM exits 0; bad env exits 1.
+import { afterAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freshPostgresUrl } from './support/db.ts'
+import { postgresUrl } from './support/env.ts'
+import { type RunningServer, runCli, startServer } from './support/server.ts'
+
+const root = new URL('..', import.meta.url).pathname
+
+describe('server process', () => {
+  test('a bad environment stops the boot with exit 1 and names every bad key', () => {
+    const proc = Bun.spawnSync([process.execPath, 'src/main.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        PORT: 'x',
+        LOG_LEVEL: 'chatty',
+        NODE_ENV: 'production',
+        JWT_SECRET: '',
+      },
+    })
+    expect(proc.exitCode).toBe(1)
+    const err = proc.stderr.toString()
+    expect(err).toContain('PORT')
+    expect(err).toContain('LOG_LEVEL')
+    expect(err).toContain('JWT_SECRET')
+  })
+
+  describe('on embedded PGlite', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'puo-e2e-'))
+    let server: RunningServer | undefined
+    afterAll(async () => {
+      if (server && server.proc.exitCode === null) await server.stop()
+    })
+
+    test('serves /health, accepts a CLI token, and drains on SIGTERM with exit 0', async () => {
+      server = await startServer({ DATA_DIR: dataDir, JWT_SECRET: '', DATABASE_URL: '' })
+      expect(server.lines.some((l) => l.includes('development secret'))).toBe(true)
+      const health = await fetch(`${server.url}/health`)
+      expect(health.status).toBe(200)
+      expect(((await health.json()) as { db: { driver: string } }).db.driver).toBe('pglite')
+
+      const cli = runCli(['token', '--tenant', 'acme', '--user', 'alice', '--ttl', '10m'], {
+        DATA_DIR: dataDir,
+        JWT_SECRET: '',
+        DATABASE_URL: '',
+      })
+      expect(cli.code).toBe(0)
+      const token = cli.stdout.trim()
+      const created = await fetch(`${server.url}/api/v4/memories`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'hello from the CLI token', visibility: 'team' }),
+      })
+      expect(created.status).toBe(201)
+      expect(((await created.json()) as { ownerId: string }).ownerId).toBe('alice')
+
+      expect(await server.stop()).toBe(0)
+      expect(server.lines.some((l) => l.includes('"stopped"'))).toBe(true)
+    })
+
+    test('CLI manages API keys in the same data directory once the server is stopped', () => {
+      const env = { DATA_DIR: dataDir, JWT_SECRET: '', DATABASE_URL: '' }
+      const created = runCli(
+        [
+          'api-key',
+          'create',
+          '--tenant',
+          'acme',
+          '--user',
+          'bot',
+          '--name',
+          'ci',
+          '--scope',
+          'read',
+        ],
+        env,
+      )
+      expect(created.code).toBe(0)
+      const key = JSON.parse(created.stdout) as { key: string; prefix: string; scopes: string[] }
+      expect(key.scopes).toEqual(['read'])
+      const listed = runCli(['api-key', 'list', '--tenant', 'acme'], env)
+      expect(listed.stdout).toContain(key.prefix)
+      expect(listed.stdout).not.toContain(key.key)
+      const revoked = runCli(['api-key', 'revoke', '--tenant', 'acme', key.prefix], env)
+      expect(revoked.code).toBe(0)
+      expect(JSON.parse(revoked.stdout).revokedAt).not.toBeNull()
+      const bad = runCli(['api-key', 'revoke', '--tenant', 'acme', 'pm_nothere0'], env)
+      expect(bad.code).toBe(2)
+      expect(runCli(['token', '--tenant', 'has space', '--user', 'u'], env).code).toBe(2)
+    })
+  })
+
+  describe.skipIf(!postgresUrl)('on PostgreSQL', () => {
+    test('boots against DATABASE_URL, migrates, and keys made by the CLI authenticate', async () => {
+      const url = await freshPostgresUrl(postgresUrl as string)
+      const env = {
+        DATABASE_URL: url,
+        JWT_SECRET: 's'.repeat(40),
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-e2e-')),
+      }
+      const server = await startServer(env)
+      try {
+        const created = runCli(
+          ['api-key', 'create', '--tenant', 'acme', '--user', 'bot', '--name', 'ci'],
+          env,
+        )
+        expect(created.code).toBe(0)
+        const { key } = JSON.parse(created.stdout) as { key: string }
+        const res = await fetch(`${server.url}/api/v4/memories`, {
+          method: 'POST',
+          headers: { 'x-api-key': key, 'content-type': 'application/json' },
+          body: JSON.stringify({ content: 'via key' }),
+        })
+        expect(res.status).toBe(201)
+        const health = (await (await fetch(`${server.url}/health`)).json()) as {
+          db: { driver: string }
+        }
+        expect(health.db.driver).toBe('postgres')
+      } finally {
+        expect(await server.stop()).toBe(0)
+      }
+    })
+  })
+})
