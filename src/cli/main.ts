@@ -4,10 +4,12 @@ import { signToken } from '../auth/jwt.ts'
 import { ID_PATTERN, parseScopes } from '../auth/principal.ts'
 import { resolveJwtSecret } from '../config/dev-secret.ts'
 import { ConfigError, loadConfig } from '../config/load.ts'
+import { configTable } from '../config/table.ts'
 import { openDatabase } from '../db/index.ts'
 import { parseArgs, parseDuration } from './args.ts'
 
 const USAGE = `Usage:
+  cli config                     print every environment variable with its default
   cli token --tenant <id> --user <id> [--ttl 1h] [--name <display name>] [--scope "read write admin"]
   cli api-key create --tenant <id> --user <id> --name <label> [--scope "read write"]
   cli api-key list --tenant <id>
@@ -40,6 +42,10 @@ function scopes(flags: Map<string, string>) {
 async function run(argv: string[]): Promise<void> {
   const { positionals, flags } = parseArgs(argv)
   const [command, sub, arg] = positionals
+  if (command === 'config') {
+    console.log(configTable())
+    return
+  }
   const config = loadConfig()
   if (command === 'token') {
     const ttl = parseDuration(flags.get('ttl') ?? '1h')

@@ -54,7 +54,7 @@ function setting<T, const D extends string | undefined>(
 
 export const settings = {
   NODE_ENV: setting(
-    'development | production | test; production refuses to boot without JWT_SECRET',
+    '`development`, `production` or `test`; production refuses to boot without JWT_SECRET',
     'development',
     oneOf('development', 'production', 'test'),
   ),
@@ -72,7 +72,7 @@ export const settings = {
   ),
   DATABASE_POOL_SIZE: setting('PostgreSQL connections per instance', '10', int(1, 200)),
   REDIS_URL: setting(
-    'Redis URL for the bus between instances; unset means a single instance with an in-process bus',
+    'Redis URL for the bus between instances; unset means one instance with an in-process bus (this version supports only that, and refuses to boot with it set)',
     undefined,
     url('redis:', 'rediss:'),
   ),
@@ -82,7 +82,7 @@ export const settings = {
     secret,
   ),
   LOG_LEVEL: setting(
-    'debug | info | warn | error | silent',
+    '`debug`, `info`, `warn`, `error` or `silent`',
     'info',
     oneOf('debug', 'info', 'warn', 'error', 'silent'),
   ),

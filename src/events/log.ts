@@ -6,9 +6,10 @@ import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
 
 /**
  * Guarantee: within a tenant, committed events have seq 1, 2, 3, … with no gap, in commit order.
- * The upsert takes the tenant's counter row lock and holds it until the transaction ends, so a
- * second writer waits here; if the first rolls back, its seq is handed out again. Call it as the
- * last statement of the transaction to keep that lock short.
+ * The counter upsert takes the tenant's row lock and holds it until the transaction ends, so a
+ * second writer waits for the first to commit; if the first rolls back, its seq is handed out
+ * again. One statement (the upsert is a CTE feeding the insert): call it last in the transaction
+ * to keep that lock short.
  */
 export async function appendEvent(
   tx: Tx,
@@ -16,25 +17,31 @@ export async function appendEvent(
   event: MemoryEvent,
   at: Date,
 ): Promise<StoredEvent> {
-  const [counter] = await tx
-    .insert(tenantSeqs)
-    .values({ tenantId: subject.tenantId, seq: 1 })
-    .onConflictDoUpdate({ target: tenantSeqs.tenantId, set: { seq: sql`${tenantSeqs.seq} + 1` } })
-    .returning({ seq: tenantSeqs.seq })
-  if (!counter) throw new Error('tenant sequence upsert returned no row')
+  const next = tx.$with('next').as(
+    tx
+      .insert(tenantSeqs)
+      .values({ tenantId: subject.tenantId, seq: 1 })
+      .onConflictDoUpdate({ target: tenantSeqs.tenantId, set: { seq: sql`${tenantSeqs.seq} + 1` } })
+      .returning({ seq: tenantSeqs.seq }),
+  )
   const [row] = await tx
+    .with(next)
     .insert(events)
-    .values({
-      id: Bun.randomUUIDv7(),
-      tenantId: subject.tenantId,
-      seq: counter.seq,
-      type: event.type,
-      memoryId: subject.memoryId,
-      ownerId: subject.ownerId,
-      visibility: subject.visibility,
-      payload: event.payload,
-      createdAt: at,
-    })
+    .select(
+      tx
+        .select({
+          id: sql`${Bun.randomUUIDv7()}::uuid`.as('id'),
+          tenantId: sql`${subject.tenantId}`.as('tenant_id'),
+          seq: next.seq,
+          type: sql`${event.type}`.as('type'),
+          memoryId: sql`${subject.memoryId}::uuid`.as('memory_id'),
+          ownerId: sql`${subject.ownerId}`.as('owner_id'),
+          visibility: sql`${subject.visibility}`.as('visibility'),
+          payload: sql`${JSON.stringify(event.payload)}::jsonb`.as('payload'),
+          createdAt: sql`${at.toISOString()}::timestamptz`.as('created_at'),
+        })
+        .from(next),
+    )
     .returning()
   if (!row) throw new Error('event insert returned no row')
   return row

@@ -5,7 +5,7 @@ import type { StoredEvent } from '../events/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Embedder } from './embedder/embedder.ts'
 import { type ClaimedJob, claimJobs, deleteJob, scheduleRetry } from './embedding-jobs.ts'
-import { findMemory, updateMemoryRowQuietly } from './store.ts'
+import { findMemory, lockMemories, updateMemoryRowQuietly } from './store.ts'
 
 export interface EmbeddingWorkerOptions {
   db: Db
@@ -74,40 +74,57 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
       await Promise.all(jobs.map((j) => fail(j, (err as Error).message)))
       return jobs.length
     }
-    for (const [i, job] of jobs.entries()) {
-      const vector = vectors[i]
-      if (vector) await complete(job, vector)
-    }
+    await complete(jobs, vectors)
     return jobs.length
   }
 
-  async function complete(job: ClaimedJob, vector: number[]): Promise<void> {
+  /**
+   * Stores a batch of results in one transaction; results for since-edited content are dropped.
+   * Every memory row is locked first, in id order, and only then the tenants' seq counters: writers
+   * take one memory row and then one counter, so no cycle of waits (deadlock) can form.
+   */
+  async function complete(jobs: ClaimedJob[], vectors: number[][]): Promise<void> {
     const now = new Date()
-    const event = await db.transaction(async (tx) => {
-      const memory = await findMemory(tx, job.tenantId, job.memoryId, { forUpdate: true })
-      if (!memory || memory.content !== job.content) return undefined
-      await updateMemoryRowQuietly(tx, memory.id, {
-        embedding: vector,
-        embeddingStatus: 'ready',
-        embeddingModel: embedder.model,
-      })
-      await deleteJob(tx, memory.id)
-      return appendEvent(
-        tx,
-        {
-          tenantId: memory.tenantId,
-          memoryId: memory.id,
-          ownerId: memory.ownerId,
-          visibility: memory.visibility,
-        },
-        {
-          type: 'memory.embedding_complete',
-          payload: { memoryId: memory.id, model: embedder.model, dimensions: vector.length },
-        },
-        now,
+    const logged = await db.transaction(async (tx) => {
+      const locked = new Map(
+        (
+          await lockMemories(
+            tx,
+            jobs.map((j) => j.memoryId),
+          )
+        ).map((m) => [m.id, m]),
       )
+      const out: StoredEvent[] = []
+      for (const [i, job] of jobs.entries()) {
+        const vector = vectors[i]
+        const memory = locked.get(job.memoryId)
+        if (!vector || !memory || memory.content !== job.content) continue
+        await updateMemoryRowQuietly(tx, memory.id, {
+          embedding: vector,
+          embeddingStatus: 'ready',
+          embeddingModel: embedder.model,
+        })
+        await deleteJob(tx, memory.id)
+        out.push(
+          await appendEvent(
+            tx,
+            {
+              tenantId: memory.tenantId,
+              memoryId: memory.id,
+              ownerId: memory.ownerId,
+              visibility: memory.visibility,
+            },
+            {
+              type: 'memory.embedding_complete',
+              payload: { memoryId: memory.id, model: embedder.model, dimensions: vector.length },
+            },
+            now,
+          ),
+        )
+      }
+      return out
     })
-    if (event) onCommitted(event)
+    for (const event of logged) onCommitted(event)
   }
 
   async function fail(job: ClaimedJob, message: string): Promise<void> {

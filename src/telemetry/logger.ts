@@ -13,10 +13,18 @@ export interface Logger {
   child(fields: Fields): Logger
 }
 
+/** A closed stdout (EPIPE) must never take the process down: log lines are then dropped. */
+function writeStdout(line: string): void {
+  try {
+    process.stdout.write(`${line}\n`)
+  } catch {}
+}
+process.stdout.on?.('error', () => {})
+
 export function createLogger(
   level: LogLevel,
   base: Fields = {},
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  write: (line: string) => void = writeStdout,
 ): Logger {
   const min = rank[level]
   const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields) => {

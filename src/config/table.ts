@@ -1,0 +1,10 @@
+// Renders the settings as a Markdown table (README and `cli config` print the same one).
+import { settings } from './schema.ts'
+
+export function configTable(): string {
+  const rows = Object.entries(settings).map(
+    ([key, s]) =>
+      `| \`${key}\` | ${s.default === undefined ? '—' : `\`${s.default}\``} | ${s.doc} |`,
+  )
+  return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n')
+}
