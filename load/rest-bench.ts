@@ -48,7 +48,9 @@ async function main() {
     }
   } else env.DATABASE_URL = ''
 
-  const server = Bun.spawn([process.execPath, 'src/main.ts'], {
+  // --server-flags passes runtime flags to the server, e.g. "--cpu-prof-md --cpu-prof-dir=/tmp/prof".
+  const serverFlags = (flags.get('server-flags') ?? '').split(' ').filter(Boolean)
+  const server = Bun.spawn([process.execPath, ...serverFlags, 'src/main.ts'], {
     cwd: root,
     env,
     stdout: 'pipe',

@@ -57,6 +57,16 @@ describe('server process', () => {
       expect(created.status).toBe(201)
       expect(((await created.json()) as { ownerId: string }).ownerId).toBe('alice')
 
+      const tooBig = await fetch(`${server.url}/api/v4/memories`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'x'.repeat(2 * 1024 * 1024) }),
+      })
+      expect(tooBig.status).toBe(413)
+      expect(((await tooBig.json()) as { error: { code: string } }).error.code).toBe(
+        'payload_too_large',
+      )
+
       expect(await server.stop()).toBe(0)
       expect(server.lines.some((l) => l.includes('"stopped"'))).toBe(true)
     })

@@ -60,6 +60,11 @@ export async function deleteJob(tx: Tx, memoryId: string): Promise<void> {
   await tx.delete(embeddingJobs).where(eq(embeddingJobs.memoryId, memoryId))
 }
 
+export async function deleteJobs(tx: Tx, memoryIds: string[]): Promise<void> {
+  if (memoryIds.length > 0)
+    await tx.delete(embeddingJobs).where(inArray(embeddingJobs.memoryId, memoryIds))
+}
+
 /** Releases the lease and schedules the next attempt, unless an update re-queued the job meanwhile. */
 export async function scheduleRetry(
   db: Db,

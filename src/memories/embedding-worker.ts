@@ -1,10 +1,17 @@
 // Background embedding: claims queued jobs, embeds in batches, stores vectors and logs embedding_complete.
 import type { Db } from '../db/database.ts'
+import type { MemoryRow } from '../db/schema.ts'
 import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Embedder } from './embedder/embedder.ts'
-import { type ClaimedJob, claimJobs, deleteJob, scheduleRetry } from './embedding-jobs.ts'
+import {
+  type ClaimedJob,
+  claimJobs,
+  deleteJob,
+  deleteJobs,
+  scheduleRetry,
+} from './embedding-jobs.ts'
 import { findMemory, lockMemories, updateMemoryRowQuietly } from './store.ts'
 
 export interface EmbeddingWorkerOptions {
@@ -80,8 +87,9 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
 
   /**
    * Stores a batch of results in one transaction; results for since-edited content are dropped.
-   * Every memory row is locked first, in id order, and only then the tenants' seq counters: writers
-   * take one memory row and then one counter, so no cycle of waits (deadlock) can form.
+   * Memory rows are locked first, in id order, and the events are appended last, so the tenants'
+   * seq counters are held only for the appends and the commit (writers take one memory row, then one
+   * counter: no cycle of waits can form).
    */
   async function complete(jobs: ClaimedJob[], vectors: number[][]): Promise<void> {
     const now = new Date()
@@ -94,7 +102,7 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
           )
         ).map((m) => [m.id, m]),
       )
-      const out: StoredEvent[] = []
+      const done: { memory: MemoryRow; dimensions: number }[] = []
       for (const [i, job] of jobs.entries()) {
         const vector = vectors[i]
         const memory = locked.get(job.memoryId)
@@ -104,7 +112,14 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
           embeddingStatus: 'ready',
           embeddingModel: embedder.model,
         })
-        await deleteJob(tx, memory.id)
+        done.push({ memory, dimensions: vector.length })
+      }
+      await deleteJobs(
+        tx,
+        done.map((d) => d.memory.id),
+      )
+      const out: StoredEvent[] = []
+      for (const { memory, dimensions } of done) {
         out.push(
           await appendEvent(
             tx,
@@ -116,7 +131,7 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
             },
             {
               type: 'memory.embedding_complete',
-              payload: { memoryId: memory.id, model: embedder.model, dimensions: vector.length },
+              payload: { memoryId: memory.id, model: embedder.model, dimensions },
             },
             now,
           ),
