@@ -12,8 +12,9 @@ export function jsonBody(limit: number) {
     .onRequest(({ request }) => {
       const declared = Number(request.headers.get('content-length') ?? 0)
       if (declared > limit) {
+        // The unread body is still on the wire: close the connection rather than keep it alive.
         const e = payloadTooLarge(limit)
-        return jsonError(e.status, e.code, e.message)
+        return jsonError(e.status, e.code, e.message, undefined, { connection: 'close' })
       }
     })
     .onParse({ as: 'global' }, async ({ request, contentType }) => {
