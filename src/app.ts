@@ -3,11 +3,14 @@ import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
 import { apiKeysController } from './api-keys/controller.ts'
 import type { AuthDeps } from './auth/authenticate.ts'
+import type { Bus } from './bus/bus.ts'
 import type { Database } from './db/database.ts'
 import type { StoredEvent } from './events/types.ts'
 import { healthController } from './health/controller.ts'
 import { jsonBody } from './http/body.ts'
 import { errorHandler } from './http/error-handler.ts'
+import { clientPageController } from './hub/client-page.ts'
+import { realtimeStatusController, type StatusDeps } from './hub/status.ts'
 import { memoriesController } from './memories/controller.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
 import type { Logger } from './telemetry/logger.ts'
@@ -21,7 +24,8 @@ export interface AppDeps {
   bodyLimit: number
   version: string
   startedAt: number
-  busName: string
+  bus: Pick<Bus, 'name' | 'isHealthy'>
+  realtime: StatusDeps
   /** Called after every committed change with the event it logged. */
   onCommitted: (event: StoredEvent) => void
 }
@@ -59,13 +63,18 @@ export function createApp(deps: AppDeps) {
     .use(
       healthController({
         database: deps.database,
-        busName: deps.busName,
+        bus: deps.bus,
+        registry: deps.realtime.registry,
         version: deps.version,
         startedAt: deps.startedAt,
       }),
     )
+    .use(clientPageController())
     .group('/api/v4', (api) =>
-      api.use(memoriesController(memoryDeps, auth)).use(apiKeysController(deps.database.db, auth)),
+      api
+        .use(memoriesController(memoryDeps, auth))
+        .use(apiKeysController(deps.database.db, auth))
+        .use(realtimeStatusController(deps.realtime, auth)),
     )
 }
 

@@ -1,17 +1,16 @@
-// Composition root: config → database → embedder → worker → HTTP; drains on SIGTERM/SIGINT.
-import { createApp } from './app.ts'
+// Composition root: config → database → bus → instance (app, hub, worker, server); drains on SIGTERM/SIGINT.
+import { createBus } from './bus/index.ts'
 import { resolveJwtSecret } from './config/dev-secret.ts'
-import { ConfigError, loadConfig } from './config/load.ts'
+import { type Config, ConfigError, loadConfig } from './config/load.ts'
 import { openDatabase } from './db/index.ts'
 import { createEmbedder } from './memories/embedder/index.ts'
-import { startEmbeddingWorker } from './memories/embedding-worker.ts'
+import { startInstance } from './server.ts'
 import { createLogger } from './telemetry/logger.ts'
 import { VERSION } from './version.ts'
 
-async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>
+function configOrExit(): Config {
   try {
-    config = loadConfig()
+    return loadConfig()
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message)
@@ -19,12 +18,15 @@ async function main(): Promise<void> {
     }
     throw err
   }
-  const startedAt = Date.now()
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit()
   const instanceId = config.INSTANCE_ID ?? `puo-${crypto.randomUUID().slice(0, 8)}`
   const log = createLogger(config.LOG_LEVEL, { instance: instanceId })
   if (config.REDIS_URL) {
     log.error(
-      'REDIS_URL is set, but this version runs a single instance with the in-process bus; unset it',
+      'REDIS_URL is set, but this version runs one instance with the in-process bus; unset it',
     )
     process.exit(1)
   }
@@ -41,46 +43,20 @@ async function main(): Promise<void> {
   const database = await openDatabase(config)
   await database.migrate()
   log.info('database ready', { driver: database.driver })
-
+  const bus = createBus('local')
   const embedder = createEmbedder(config)
-  let worker: ReturnType<typeof startEmbeddingWorker> | undefined
-  const app = createApp({
+  const instance = startInstance({
+    config,
     database,
+    bus,
+    embedder,
+    log,
     jwtSecret: secret.value,
-    embedder,
-    log,
-    bodyLimit: config.BODY_LIMIT,
+    instanceId,
     version: VERSION,
-    startedAt,
-    busName: 'local',
-    onCommitted: (event) => {
-      if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
-    },
-  })
-  worker = startEmbeddingWorker({
-    db: database.db,
-    embedder,
-    log,
-    batchSize: config.EMBEDDING_BATCH_SIZE,
-    onCommitted: () => {},
-  })
-
-  const server = Bun.serve({
-    hostname: config.HOST,
-    port: config.PORT,
-    // Bun's own cap is a backstop; the app answers 413 with a JSON body below this.
-    maxRequestBodySize: config.BODY_LIMIT * 4 + 1024 * 1024,
-    fetch: (request) => app.handle(request),
-    error: (err) => {
-      log.error('request failed outside the app', { err })
-      return Response.json(
-        { error: { code: 'internal_error', message: 'Something went wrong on our side' } },
-        { status: 500 },
-      )
-    },
   })
   log.info('listening', {
-    url: `http://${config.HOST}:${server.port}`,
+    url: `http://${config.HOST}:${instance.server.port}`,
     version: VERSION,
     embedder: embedder.model,
   })
@@ -89,13 +65,13 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (isStopping) return
     isStopping = true
-    log.info('shutting down', { signal })
+    log.info('shutting down', { signal, connections: instance.registry.size })
     const force = setTimeout(() => {
       log.error('shutdown timed out; exiting')
       process.exit(1)
     }, config.SHUTDOWN_TIMEOUT_MS)
-    await server.stop(false)
-    await worker?.stop()
+    await instance.stop()
+    await bus.close()
     await database.close()
     clearTimeout(force)
     log.info('stopped')

@@ -105,8 +105,59 @@ export const settings = {
   EMBEDDING_API_KEY: setting('Bearer key sent to EMBEDDING_URL', undefined, str),
   EMBEDDING_DIMENSIONS: setting('Vector size of the local embedder', '256', int(8, 4096)),
   EMBEDDING_BATCH_SIZE: setting('Memories embedded per request to the embedder', '16', int(1, 256)),
+  WEBSOCKET_MAX_CONNECTIONS: setting(
+    'WebSocket connections per instance; more are refused with 503',
+    '10000',
+    int(1, 1_000_000),
+  ),
+  WEBSOCKET_MAX_CONNECTIONS_PER_TENANT: setting(
+    'WebSocket connections per tenant per instance; more are refused with 429',
+    '5000',
+    int(1, 1_000_000),
+  ),
+  WEBSOCKET_MAX_CONNECTIONS_PER_USER: setting(
+    'WebSocket connections per user per instance; more are refused with 429',
+    '50',
+    int(1, 100_000),
+  ),
+  WEBSOCKET_RATE_LIMIT: setting(
+    'Client messages per second per connection (sustained)',
+    '20',
+    int(1, 10_000),
+  ),
+  WEBSOCKET_RATE_BURST: setting(
+    'Client messages a connection may send at once',
+    '40',
+    int(1, 100_000),
+  ),
+  WEBSOCKET_MAX_MESSAGE_BYTES: setting(
+    'Largest client frame; a larger one closes the connection with 1009',
+    '16384',
+    int(128, 16 * 1048576),
+  ),
+  WEBSOCKET_BACKPRESSURE_LIMIT: setting(
+    'Bytes queued for a slow client before it is closed with 1013',
+    '1048576',
+    int(16384, 256 * 1048576),
+  ),
+  WEBSOCKET_PING_INTERVAL: setting('Seconds between server pings', '30', int(1, 3600)),
+  WEBSOCKET_TIMEOUT: setting(
+    'Seconds a connection may stay silent (no message, no pong) before it is closed',
+    '300',
+    int(2, 86_400),
+  ),
+  WEBSOCKET_ALLOWED_ORIGINS: setting(
+    'Comma-separated Origin allow-list for WebSocket upgrades; empty allows any',
+    '',
+    str,
+  ),
   SHUTDOWN_TIMEOUT_MS: setting(
     'How long a SIGTERM drain may take before exit',
+    '10000',
+    int(0, 600000),
+  ),
+  SHUTDOWN_RECONNECT_SPREAD_MS: setting(
+    'On shutdown, each client is told to reconnect after a random delay of up to this long',
     '10000',
     int(0, 600000),
   ),

@@ -1,11 +1,13 @@
-// GET /health: 200 when the database answers, 503 naming the failing part otherwise.
+// GET /health: 200 when the database answers, 503 naming the failing part otherwise; WebSocket figures.
 import { Elysia } from 'elysia'
+import type { Bus } from '../bus/bus.ts'
 import type { Database } from '../db/database.ts'
+import type { Registry } from '../hub/registry.ts'
 
 export interface HealthDeps {
   database: Database
-  /** Name of the bus in use, e.g. "local" or "redis". */
-  busName: string
+  bus: Pick<Bus, 'name' | 'isHealthy'>
+  registry: Registry
   version: string
   startedAt: number
   /** Per-check timeout (default 2 s). */
@@ -23,11 +25,14 @@ export function healthController(deps: HealthDeps) {
       }))
     const healthy = db.status === 'up'
     set.status = healthy ? 200 : 503
+    const { connections, users, subscriptions, messagesSent, messagesReceived } =
+      deps.registry.totals()
     return {
       status: healthy ? 'ok' : 'unavailable',
       ...(healthy ? {} : { failing: ['db'] }),
       db,
-      bus: { status: 'up', driver: deps.busName },
+      bus: { status: deps.bus.isHealthy() ? 'up' : 'down', driver: deps.bus.name },
+      websocket: { connections, users, subscriptions, messagesSent, messagesReceived },
       version: deps.version,
       uptime: Math.round((Date.now() - deps.startedAt) / 1000),
     }

@@ -2,8 +2,10 @@
 import { createApp } from '../../src/app.ts'
 import { signToken } from '../../src/auth/jwt.ts'
 import type { Scope } from '../../src/auth/principal.ts'
+import { createLocalBus } from '../../src/bus/local.ts'
 import type { Database } from '../../src/db/database.ts'
 import type { StoredEvent } from '../../src/events/types.ts'
+import { createRegistry } from '../../src/hub/registry.ts'
 import type { Embedder } from '../../src/memories/embedder/embedder.ts'
 import { createLocalEmbedder } from '../../src/memories/embedder/local.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
@@ -53,7 +55,8 @@ export function buildTestApp(
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     version: 'test',
     startedAt: Date.now(),
-    busName: 'local',
+    bus: createLocalBus(),
+    realtime: { registry: createRegistry(), instanceId: 'test', startedAt: Date.now() },
     onCommitted: (e) => committed.push(e),
   })
   return {

@@ -1,0 +1,31 @@
+// After commit: turns a logged event into a bus envelope and publishes it.
+import type { Bus, BusEvent } from '../bus/bus.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { StoredEvent } from './types.ts'
+
+export function toBusEvent(e: StoredEvent): BusEvent {
+  return {
+    id: e.id,
+    tenantId: e.tenantId,
+    seq: e.seq,
+    type: e.type,
+    memoryId: e.memoryId,
+    ownerId: e.ownerId,
+    visibility: e.visibility,
+    payload: e.payload,
+    createdAt: e.createdAt.toISOString(),
+  }
+}
+
+/**
+ * Publishes committed events. A failed publish is logged and the event stays in the log, where a
+ * resuming client finds it; the write that produced it has already succeeded.
+ */
+export function createPublisher(bus: Bus, origin: string, log: Logger) {
+  return (event: StoredEvent): void => {
+    const busEvent = toBusEvent(event)
+    bus
+      .publish({ id: event.id, origin, tenant: event.tenantId, seq: event.seq, event: busEvent })
+      .catch((err: unknown) => log.warn('bus publish failed', { eventId: event.id, err }))
+  }
+}

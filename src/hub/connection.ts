@@ -1,0 +1,21 @@
+// What the hub keeps per WebSocket (Bun's ws.data): who it is, what it subscribed to, its budgets.
+import type { ServerWebSocket } from 'bun'
+import type { Principal } from '../auth/principal.ts'
+import type { Channel } from '../protocol/frames.ts'
+import type { TokenBucket } from './rate-limit.ts'
+
+export interface ConnectionData {
+  id: string
+  principal: Principal
+  channels: Set<Channel>
+  /** performance.now() of the last message or pong from the client. */
+  lastSeen: number
+  bucket: TokenBucket
+  /** Rate-limit violations so far; past the allowance the connection is closed with 1008. */
+  violations: number
+  /** Closes the socket when its JWT expires. */
+  expiryTimer?: ReturnType<typeof setTimeout>
+  isClosing: boolean
+}
+
+export type Socket = ServerWebSocket<ConnectionData>

@@ -1,0 +1,26 @@
+// Server-side validation of client frames (TypeBox, compiled once). The SDK uses protocol/ types only.
+import { Type as T } from '@sinclair/typebox'
+import { TypeCompiler } from '@sinclair/typebox/compiler'
+import { CHANNELS, CLIENT_FRAME_TYPES } from '../protocol/frames.ts'
+
+const Id = T.String({ minLength: 1, maxLength: 128 })
+const Envelope = {
+  id: T.Optional(Id),
+  timestamp: T.Optional(T.String({ maxLength: 64 })),
+}
+
+const ChannelData = T.Object({ channel: T.String({ maxLength: 64 }) })
+
+export const ClientFrameSchema = T.Union([
+  T.Object({ ...Envelope, type: T.Literal('subscribe'), data: ChannelData }),
+  T.Object({ ...Envelope, type: T.Literal('unsubscribe'), data: ChannelData }),
+  T.Object({ ...Envelope, type: T.Literal('ping'), data: T.Optional(T.Unknown()) }),
+])
+
+export const clientFrameCheck = TypeCompiler.Compile(ClientFrameSchema)
+
+export const isKnownType = (type: unknown): boolean =>
+  typeof type === 'string' && (CLIENT_FRAME_TYPES as readonly string[]).includes(type)
+
+export const isChannel = (channel: string): channel is (typeof CHANNELS)[number] =>
+  (CHANNELS as readonly string[]).includes(channel)

@@ -1,0 +1,276 @@
+// The hub: WebSocket lifecycle, client frames, and fan-out of bus envelopes to Bun topics.
+import type { Server, WebSocketHandler } from 'bun'
+import type { Envelope } from '../bus/bus.ts'
+import { CloseCode, ErrorCode } from '../protocol/codes.ts'
+import type { Channel } from '../protocol/frames.ts'
+import { presenceTopic, teamTopic, userTopic } from '../protocol/topics.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { ConnectionData, Socket } from './connection.ts'
+import { clientFrameCheck, isChannel, isKnownType } from './frame-schema.ts'
+import { take } from './rate-limit.ts'
+import type { Registry } from './registry.ts'
+import { route } from './router.ts'
+
+export interface HubLimits {
+  ratePerSecond: number
+  burst: number
+  maxMessageBytes: number
+  /** Bytes queued for one socket before the sweep closes it with 1013. */
+  backpressureLimit: number
+  pingIntervalMs: number
+  timeoutMs: number
+  /** Upper bound of the random reconnect delay announced on shutdown and on 1013. */
+  reconnectSpreadMs: number
+}
+
+export interface HubOptions {
+  instanceId: string
+  registry: Registry
+  log: Logger
+  limits: HubLimits
+  /** The tenant's latest committed seq (0 when it has none). */
+  currentSeq: (tenantId: string) => Promise<number>
+}
+
+/** Rate-limit violations tolerated per connection before it is closed with 1008. */
+const MAX_VIOLATIONS = 20
+/** How often slow consumers and heartbeats are checked. */
+const SWEEP_MS = 1000
+/** A socket told to close that has not closed after this long is cut. */
+const CLOSE_GRACE_MS = 5000
+
+export function createHub(opts: HubOptions) {
+  const { registry, log, limits, instanceId } = opts
+  let server: Server<ConnectionData> | undefined
+  let isShuttingDown = false
+  let lastPing = performance.now()
+  const closingSince = new Map<Socket, number>()
+
+  const frame = (type: string, data: unknown, id: string = crypto.randomUUID()) =>
+    JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
+
+  function send(ws: Socket, type: string, data: unknown, id?: string): void {
+    if (ws.data.isClosing) return
+    ws.send(frame(type, data, id))
+    registry.countSent(ws.data.principal.tenantId, 1)
+  }
+
+  function sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void {
+    send(ws, 'error', { code, message }, id)
+  }
+
+  /** Publishes to a topic if anyone here listens; returns how many sockets it reached. */
+  function publish(tenantId: string, topic: string, payload: string): number {
+    const n = server?.subscriberCount(topic) ?? 0
+    if (n > 0) {
+      server?.publish(topic, payload)
+      registry.countSent(tenantId, n)
+    }
+    return n
+  }
+
+  function closeWith(ws: Socket, code: number, reason: string): void {
+    if (ws.data.isClosing) return
+    ws.data.isClosing = true
+    closingSince.set(ws, performance.now())
+    ws.close(code, reason)
+  }
+
+  const retryHint = () =>
+    JSON.stringify({ retryAfterMs: 500 + Math.floor(Math.random() * limits.reconnectSpreadMs) })
+
+  async function subscribe(ws: Socket, channel: Channel, id: string | undefined): Promise<void> {
+    const { tenantId, userId } = ws.data.principal
+    if (!ws.data.channels.has(channel)) {
+      ws.data.channels.add(channel)
+      if (channel === 'memories') {
+        ws.subscribe(teamTopic(tenantId))
+        ws.subscribe(userTopic(tenantId, userId))
+      } else ws.subscribe(presenceTopic(tenantId))
+      registry.subscribed(ws, channel)
+    }
+    // Subscribed first, then read: every event after `seq` reaches this socket live.
+    const seq = await opts.currentSeq(tenantId).catch((err: unknown) => {
+      log.warn('could not read the tenant seq', { err })
+      return -1
+    })
+    send(ws, 'subscribed', { channel, seq }, id)
+  }
+
+  function unsubscribe(ws: Socket, channel: Channel, id: string | undefined): void {
+    const { tenantId, userId } = ws.data.principal
+    if (ws.data.channels.delete(channel)) {
+      if (channel === 'memories') {
+        ws.unsubscribe(teamTopic(tenantId))
+        ws.unsubscribe(userTopic(tenantId, userId))
+      } else ws.unsubscribe(presenceTopic(tenantId))
+      registry.unsubscribed(ws, channel)
+    }
+    send(ws, 'unsubscribed', { channel }, id)
+  }
+
+  function handleMessage(ws: Socket, raw: string | Buffer): void {
+    ws.data.lastSeen = performance.now()
+    registry.countReceived(ws.data.principal.tenantId)
+    if (!take(ws.data.bucket, limits.ratePerSecond, limits.burst)) {
+      ws.data.violations++
+      if (ws.data.violations > MAX_VIOLATIONS)
+        return closeWith(ws, CloseCode.policyViolation, 'rate limit exceeded repeatedly')
+      return sendError(
+        ws,
+        ErrorCode.rateLimited,
+        `Slow down: at most ${limits.ratePerSecond} messages per second`,
+      )
+    }
+    if (typeof raw !== 'string')
+      return sendError(
+        ws,
+        ErrorCode.invalidFrame,
+        'Binary frames are not supported; send JSON text',
+      )
+    let msg: unknown
+    try {
+      msg = JSON.parse(raw)
+    } catch {
+      return sendError(ws, ErrorCode.invalidJson, 'Frame is not valid JSON')
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      return sendError(
+        ws,
+        ErrorCode.invalidFrame,
+        'Frame must be a JSON object {id, type, timestamp, data}',
+      )
+    }
+    const rawId = (msg as { id?: unknown }).id
+    const id = typeof rawId === 'string' && rawId.length <= 128 ? rawId : undefined
+    const type = (msg as { type?: unknown }).type
+    if (!isKnownType(type)) {
+      return sendError(
+        ws,
+        ErrorCode.unknownType,
+        `Unknown frame type ${JSON.stringify(String(type)).slice(0, 40)}`,
+        id,
+      )
+    }
+    if (!clientFrameCheck.Check(msg)) {
+      const first = clientFrameCheck.Errors(msg).First()
+      return sendError(
+        ws,
+        ErrorCode.invalidFrame,
+        `Invalid ${String(type)} frame at ${first?.path || '/'}: ${first?.message ?? 'schema violation'}`,
+        id,
+      )
+    }
+    const f = msg as { type: 'subscribe' | 'unsubscribe' | 'ping'; data?: { channel?: string } }
+    if (f.type === 'ping') return send(ws, 'pong', {}, id)
+    const channel = f.data?.channel ?? ''
+    if (!isChannel(channel))
+      return sendError(
+        ws,
+        ErrorCode.unknownChannel,
+        `Unknown channel "${channel.slice(0, 40)}"; use memories or tenant`,
+        id,
+      )
+    if (f.type === 'unsubscribe') return unsubscribe(ws, channel, id)
+    subscribe(ws, channel, id).catch((err: unknown) => {
+      log.error('subscribe failed', { err })
+      sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
+    })
+  }
+
+  function presence(
+    tenantId: string,
+    type: 'tenant.user_joined' | 'tenant.user_left',
+    userId: string,
+    name?: string,
+  ) {
+    publish(tenantId, presenceTopic(tenantId), frame(type, { userId, ...(name ? { name } : {}) }))
+  }
+
+  const websocket: WebSocketHandler<ConnectionData> = {
+    open(ws) {
+      const { principal } = ws.data
+      const isFirst = registry.add(ws)
+      if (principal.expiresAt !== undefined) armExpiry(ws, principal.expiresAt * 1000)
+      send(ws, 'connected', {
+        connectionId: ws.data.id,
+        userId: principal.userId,
+        tenantId: principal.tenantId,
+        instanceId,
+        protocolVersion: 1,
+        heartbeatIntervalMs: limits.pingIntervalMs,
+        limits: {
+          maxMessageBytes: limits.maxMessageBytes,
+          messagesPerSecond: limits.ratePerSecond,
+          burst: limits.burst,
+        },
+      })
+      if (isFirst)
+        presence(principal.tenantId, 'tenant.user_joined', principal.userId, principal.name)
+    },
+    message: handleMessage,
+    pong(ws) {
+      ws.data.lastSeen = performance.now()
+    },
+    close(ws) {
+      ws.data.isClosing = true
+      closingSince.delete(ws)
+      if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
+      const { tenantId, userId, name } = ws.data.principal
+      if (registry.remove(ws)) presence(tenantId, 'tenant.user_left', userId, name)
+    },
+  }
+
+  function armExpiry(ws: Socket, expiresAtMs: number): void {
+    const delay = expiresAtMs - Date.now()
+    if (delay <= 0) return closeWith(ws, CloseCode.tokenExpired, 'token expired')
+    // setTimeout holds at most ~24.8 days; longer tokens are re-armed when the timer fires.
+    ws.data.expiryTimer = setTimeout(() => armExpiry(ws, expiresAtMs), Math.min(delay, 2 ** 31 - 1))
+  }
+
+  /** Slow consumers, heartbeats, and sockets that ignored a close; once a second, not per event. */
+  function sweep(): void {
+    const now = performance.now()
+    const isPingDue = now - lastPing >= limits.pingIntervalMs
+    if (isPingDue) lastPing = now
+    for (const ws of registry.sockets) {
+      if (ws.data.isClosing) {
+        const since = closingSince.get(ws)
+        if (since !== undefined && now - since > CLOSE_GRACE_MS) ws.terminate()
+        continue
+      }
+      if (ws.getBufferedAmount() > limits.backpressureLimit) {
+        closeWith(ws, CloseCode.tryAgainLater, retryHint())
+      } else if (now - ws.data.lastSeen > limits.timeoutMs) {
+        closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
+      } else if (isPingDue) ws.ping()
+    }
+  }
+  const sweeper = setInterval(sweep, Math.min(SWEEP_MS, limits.pingIntervalMs))
+  sweeper.unref?.()
+
+  return {
+    websocket,
+    attach(s: Server<ConnectionData>) {
+      server = s
+    },
+    get isShuttingDown() {
+      return isShuttingDown
+    },
+    /** Fans one committed event out to the topics that may see it. */
+    deliver(envelope: Envelope): void {
+      for (const d of route(envelope.event, registry.memoryUsers))
+        publish(envelope.tenant, d.topic, d.frame)
+    },
+    /** Closes every socket with 1012 and a random reconnect delay, so clients do not return at once. */
+    shutdown(): void {
+      isShuttingDown = true
+      for (const ws of registry.sockets) closeWith(ws, CloseCode.serviceRestart, retryHint())
+    },
+    stop(): void {
+      clearInterval(sweeper)
+    },
+  }
+}
+
+export type Hub = ReturnType<typeof createHub>

@@ -1,0 +1,86 @@
+// The WebSocket door: credentials, Origin, connection caps; only then does Bun upgrade the request.
+import type { Server } from 'bun'
+import { type AuthDeps, authenticate, fromToken } from '../auth/authenticate.ts'
+import { hasScope, type Principal } from '../auth/principal.ts'
+import { jsonError } from '../http/error-handler.ts'
+import { ApiError } from '../http/errors.ts'
+import type { ConnectionData } from './connection.ts'
+import { newBucket } from './rate-limit.ts'
+import type { Registry } from './registry.ts'
+
+export interface UpgradeOptions {
+  auth: AuthDeps
+  registry: Registry
+  isShuttingDown: () => boolean
+  /** Empty: any Origin. */
+  allowedOrigins: readonly string[]
+  maxConnections: number
+  maxPerTenant: number
+  maxPerUser: number
+  burst: number
+}
+
+/** Returns a refusal Response, or undefined once the request has been upgraded. */
+export async function upgradeWebSocket(
+  req: Request,
+  server: Server<ConnectionData>,
+  opts: UpgradeOptions,
+): Promise<Response | undefined> {
+  if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    return jsonError(426, 'upgrade_required', 'This endpoint speaks WebSocket only', undefined, {
+      upgrade: 'websocket',
+    })
+  }
+  if (opts.isShuttingDown())
+    return unavailable('shutting_down', 'This instance is shutting down; connect again')
+  const origin = req.headers.get('origin')
+  if (origin && opts.allowedOrigins.length > 0 && !opts.allowedOrigins.includes(origin)) {
+    return jsonError(
+      403,
+      'origin_not_allowed',
+      `Origin ${origin.slice(0, 100)} may not open WebSockets here`,
+    )
+  }
+  let principal: Principal
+  try {
+    const token = new URL(req.url).searchParams.get('token')
+    principal = token
+      ? await fromToken(opts.auth, token)
+      : await authenticate(opts.auth, {
+          authorization: req.headers.get('authorization'),
+          apiKey: req.headers.get('x-api-key'),
+        })
+  } catch (err) {
+    if (err instanceof ApiError) return jsonError(err.status, err.code, err.message)
+    throw err
+  }
+  if (!hasScope(principal, 'read'))
+    return jsonError(403, 'forbidden', 'This credential lacks the "read" scope')
+  const { registry } = opts
+  if (registry.size >= opts.maxConnections)
+    return unavailable('too_many_connections', 'This instance is full')
+  if (registry.tenantConnections(principal.tenantId) >= opts.maxPerTenant) {
+    return limited('Too many WebSocket connections for this tenant')
+  }
+  if (registry.userConnections(principal.tenantId, principal.userId) >= opts.maxPerUser) {
+    return limited('Too many WebSocket connections for this user')
+  }
+  const data: ConnectionData = {
+    id: crypto.randomUUID(),
+    principal,
+    channels: new Set(),
+    lastSeen: performance.now(),
+    bucket: newBucket(opts.burst),
+    violations: 0,
+    isClosing: false,
+  }
+  if (server.upgrade(req, { data })) return undefined
+  return jsonError(400, 'upgrade_failed', 'The WebSocket handshake was invalid')
+}
+
+const unavailable = (code: string, message: string) =>
+  jsonError(503, code, message, undefined, {
+    'retry-after': String(1 + Math.floor(Math.random() * 5)),
+  })
+const limited = (message: string) =>
+  jsonError(429, 'too_many_connections', message, undefined, { 'retry-after': '10' })

@@ -1,0 +1,46 @@
+// Wire codes shared by server and clients: close codes decide reconnect vs stop; error codes name problems.
+
+/**
+ * WebSocket close codes. A client reconnects (with backoff, and with `since` to resume) after every
+ * code except those in TERMINAL_CLOSE_CODES. 1012 and 1013 carry a reason JSON
+ * `{"retryAfterMs": n}`: wait that long first.
+ */
+export const CloseCode = {
+  /** The client or server ended the session on purpose. */
+  normal: 1000,
+  /** The server is going away for good (not used on restart; see serviceRestart). */
+  goingAway: 1001,
+  /** Repeated rate-limit violations. Reconnect with backoff. */
+  policyViolation: 1008,
+  /** A frame was larger than the limit. Reconnect; do not resend that frame. */
+  messageTooBig: 1009,
+  /** Unexpected server error. Reconnect with backoff. */
+  internalError: 1011,
+  /** The instance is restarting (graceful shutdown). Reconnect after `retryAfterMs`. */
+  serviceRestart: 1012,
+  /** The client fell too far behind (slow consumer) or the server is overloaded. Reconnect after `retryAfterMs`. */
+  tryAgainLater: 1013,
+  /** The JWT expired while connected. Reconnect with a fresh token. */
+  tokenExpired: 4001,
+  /** Nothing (not even a pong) arrived within the heartbeat timeout. Reconnect. */
+  heartbeatTimeout: 4002,
+  /** The credential was revoked or is no longer valid. Do not reconnect with it. */
+  credentialRejected: 4403,
+} as const
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
+
+/** 4400–4499: the client must not reconnect without changing something first (its credential). */
+export function isTerminalClose(code: number): boolean {
+  return code >= 4400 && code <= 4499
+}
+
+/** Codes carried by `error` frames; the connection stays open after each of them. */
+export const ErrorCode = {
+  invalidJson: 'invalid_json',
+  invalidFrame: 'invalid_frame',
+  unknownType: 'unknown_type',
+  unknownChannel: 'unknown_channel',
+  rateLimited: 'rate_limited',
+  internalError: 'internal_error',
+} as const
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

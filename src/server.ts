@@ -1,0 +1,138 @@
+// Assembles a running instance from ready-made parts: app, hub, publisher, embedding worker, Bun server.
+import type { Server } from 'bun'
+import { createApp } from './app.ts'
+import type { Bus } from './bus/bus.ts'
+import type { Config } from './config/load.ts'
+import type { Database } from './db/database.ts'
+import { createPublisher } from './events/publisher.ts'
+import { currentSeq } from './events/seq.ts'
+import type { ConnectionData } from './hub/connection.ts'
+import { createHub } from './hub/hub.ts'
+import { createRegistry } from './hub/registry.ts'
+import { upgradeWebSocket } from './hub/upgrade.ts'
+import type { Embedder } from './memories/embedder/embedder.ts'
+import { startEmbeddingWorker } from './memories/embedding-worker.ts'
+import type { Logger } from './telemetry/logger.ts'
+
+export interface InstanceDeps {
+  config: Config
+  database: Database
+  bus: Bus
+  embedder: Embedder
+  log: Logger
+  jwtSecret: string
+  instanceId: string
+  version: string
+}
+
+export type Instance = Awaited<ReturnType<typeof startInstance>>
+
+export function startInstance(deps: InstanceDeps) {
+  const { config, database, bus, log } = deps
+  const startedAt = Date.now()
+  const registry = createRegistry()
+  const hub = createHub({
+    instanceId: deps.instanceId,
+    registry,
+    log,
+    currentSeq: (tenantId) => currentSeq(database.db, tenantId),
+    limits: {
+      ratePerSecond: config.WEBSOCKET_RATE_LIMIT,
+      burst: config.WEBSOCKET_RATE_BURST,
+      maxMessageBytes: config.WEBSOCKET_MAX_MESSAGE_BYTES,
+      backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT,
+      pingIntervalMs: config.WEBSOCKET_PING_INTERVAL * 1000,
+      timeoutMs: config.WEBSOCKET_TIMEOUT * 1000,
+      reconnectSpreadMs: config.SHUTDOWN_RECONNECT_SPREAD_MS,
+    },
+  })
+  const unsubscribeBus = bus.subscribe((envelope) => hub.deliver(envelope))
+  const publish = createPublisher(bus, deps.instanceId, log)
+
+  let worker: ReturnType<typeof startEmbeddingWorker> | undefined
+  const app = createApp({
+    database,
+    jwtSecret: deps.jwtSecret,
+    embedder: deps.embedder,
+    log,
+    bodyLimit: config.BODY_LIMIT,
+    version: deps.version,
+    startedAt,
+    bus,
+    realtime: { registry, instanceId: deps.instanceId, startedAt },
+    onCommitted: (event) => {
+      publish(event)
+      if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
+    },
+  })
+  worker = startEmbeddingWorker({
+    db: database.db,
+    embedder: deps.embedder,
+    log,
+    batchSize: config.EMBEDDING_BATCH_SIZE,
+    onCommitted: publish,
+  })
+
+  const auth = { db: database.db, jwtSecret: deps.jwtSecret, log }
+  const allowedOrigins = config.WEBSOCKET_ALLOWED_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+  const server: Server<ConnectionData> = Bun.serve<ConnectionData>({
+    hostname: config.HOST,
+    port: config.PORT,
+    // Bun's own cap is a backstop; the app answers 413 with a JSON body below this.
+    maxRequestBodySize: config.BODY_LIMIT * 4 + 1024 * 1024,
+    fetch(req, srv) {
+      if (new URL(req.url).pathname === '/api/v4/ws') {
+        return upgradeWebSocket(req, srv, {
+          auth,
+          registry,
+          isShuttingDown: () => hub.isShuttingDown,
+          allowedOrigins,
+          maxConnections: config.WEBSOCKET_MAX_CONNECTIONS,
+          maxPerTenant: config.WEBSOCKET_MAX_CONNECTIONS_PER_TENANT,
+          maxPerUser: config.WEBSOCKET_MAX_CONNECTIONS_PER_USER,
+          burst: config.WEBSOCKET_RATE_BURST,
+        })
+      }
+      return app.handle(req)
+    },
+    error(err) {
+      log.error('request failed outside the app', { err })
+      return Response.json(
+        { error: { code: 'internal_error', message: 'Something went wrong on our side' } },
+        { status: 500 },
+      )
+    },
+    websocket: {
+      ...hub.websocket,
+      maxPayloadLength: config.WEBSOCKET_MAX_MESSAGE_BYTES,
+      // Hard cap behind the hub's own 1013 sweep (which uses the configured limit).
+      backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT * 4,
+      closeOnBackpressureLimit: true,
+      // Heartbeats are the hub's (ping every WEBSOCKET_PING_INTERVAL, close after WEBSOCKET_TIMEOUT).
+      idleTimeout: 0,
+      sendPings: false,
+      perMessageDeflate: false,
+      publishToSelf: false,
+    },
+  })
+  hub.attach(server)
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`
+
+  return {
+    server,
+    url,
+    hub,
+    registry,
+    app,
+    /** Graceful stop: refuse new sockets, close open ones with 1012, finish requests and the worker. */
+    async stop(): Promise<void> {
+      hub.shutdown()
+      await server.stop(false)
+      hub.stop()
+      unsubscribeBus()
+      await worker?.stop()
+    },
+  }
+}

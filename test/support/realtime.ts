@@ -1,0 +1,109 @@
+// A whole instance in-process on a free port (real Bun server, real sockets), plus a WebSocket test client.
+import { createLocalBus } from '../../src/bus/local.ts'
+import { loadConfig } from '../../src/config/load.ts'
+import type { Database } from '../../src/db/database.ts'
+import { createLocalEmbedder } from '../../src/memories/embedder/local.ts'
+import { type Instance, startInstance } from '../../src/server.ts'
+import { createLogger } from '../../src/telemetry/logger.ts'
+import { TEST_SECRET } from './app.ts'
+
+export function startTestInstance(database: Database, env: Record<string, string> = {}): Instance {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_SECRET, ...env })
+  return startInstance({
+    config,
+    database,
+    bus: createLocalBus(),
+    embedder: createLocalEmbedder(32),
+    log: createLogger('silent'),
+    jwtSecret: TEST_SECRET,
+    instanceId: `test-${crypto.randomUUID().slice(0, 6)}`,
+    version: 'test',
+  })
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: frames are inspected field by field in tests
+export type AnyFrame = { id: string; type: string; seq?: number; timestamp: string; data: any }
+
+export interface TestSocket {
+  ws: WebSocket
+  frames: AnyFrame[]
+  /** Resolves with the first frame (already received or future) matching `pred`. */
+  waitFor(pred: (f: AnyFrame) => boolean, what?: string, timeoutMs?: number): Promise<AnyFrame>
+  send(type: string, data?: unknown, id?: string): string
+  sendRaw(data: string | Uint8Array<ArrayBuffer>): void
+  /** Subscribes and waits for the `subscribed` reply. */
+  subscribe(channel: string): Promise<AnyFrame>
+  closed: Promise<{ code: number; reason: string }>
+  close(): Promise<void>
+  /** Frames of the given types received so far. */
+  of(...types: string[]): AnyFrame[]
+}
+
+export function wsUrl(instance: Instance, query = ''): string {
+  return `${instance.url.replace('http', 'ws')}/api/v4/ws${query}`
+}
+
+export async function openSocket(url: string, init?: { headers?: Record<string, string> }): Promise<TestSocket> {
+  const ws = new WebSocket(url, init as unknown as string[])
+  const frames: AnyFrame[] = []
+  const waiters: { pred: (f: AnyFrame) => boolean; resolve: (f: AnyFrame) => void }[] = []
+  let onClose!: (v: { code: number; reason: string }) => void
+  const closed = new Promise<{ code: number; reason: string }>((r) => {
+    onClose = r
+  })
+  ws.onmessage = (e) => {
+    const f = JSON.parse(String(e.data)) as AnyFrame
+    frames.push(f)
+    for (const w of [...waiters]) {
+      if (w.pred(f)) {
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(f)
+      }
+    }
+  }
+  ws.onclose = (e) => onClose({ code: e.code, reason: e.reason })
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => resolve()
+    ws.onerror = () => reject(new Error(`could not open ${url}`))
+  })
+  const socket: TestSocket = {
+    ws,
+    frames,
+    closed,
+    waitFor(pred, what = 'frame', timeoutMs = 5000) {
+      const found = frames.find(pred)
+      if (found) return Promise.resolve(found)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${frames.map((f) => f.type).join(',')}`)), timeoutMs)
+        waiters.push({
+          pred,
+          resolve: (f) => {
+            clearTimeout(timer)
+            resolve(f)
+          },
+        })
+      })
+    },
+    send(type, data, id = crypto.randomUUID()) {
+      ws.send(JSON.stringify({ id, type, timestamp: new Date().toISOString(), data }))
+      return id
+    },
+    sendRaw(data) {
+      ws.send(data)
+    },
+    async subscribe(channel) {
+      const id = socket.send('subscribe', { channel })
+      return socket.waitFor((f) => f.id === id && (f.type === 'subscribed' || f.type === 'error'), `subscribed ${channel}`)
+    },
+    async close() {
+      if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000)
+      await closed
+    },
+    of: (...types) => frames.filter((f) => types.includes(f.type)),
+  }
+  await socket.waitFor((f) => f.type === 'connected', 'connected')
+  return socket
+}
+
+/** Waits a moment in which nothing is expected to arrive (for "received nothing else" checks). */
+export const settle = (ms = 100) => Bun.sleep(ms)
