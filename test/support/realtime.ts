@@ -43,7 +43,10 @@ export function wsUrl(instance: Instance, query = ''): string {
   return `${instance.url.replace('http', 'ws')}/api/v4/ws${query}`
 }
 
-export async function openSocket(url: string, init?: { headers?: Record<string, string> }): Promise<TestSocket> {
+export async function openSocket(
+  url: string,
+  init?: { headers?: Record<string, string> },
+): Promise<TestSocket> {
   const ws = new WebSocket(url, init as unknown as string[])
   const frames: AnyFrame[] = []
   const waiters: { pred: (f: AnyFrame) => boolean; resolve: (f: AnyFrame) => void }[] = []
@@ -74,7 +77,15 @@ export async function openSocket(url: string, init?: { headers?: Record<string, 
       const found = frames.find(pred)
       if (found) return Promise.resolve(found)
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${frames.map((f) => f.type).join(',')}`)), timeoutMs)
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `timed out waiting for ${what}; got ${frames.map((f) => f.type).join(',')}`,
+              ),
+            ),
+          timeoutMs,
+        )
         waiters.push({
           pred,
           resolve: (f) => {
@@ -93,7 +104,10 @@ export async function openSocket(url: string, init?: { headers?: Record<string, 
     },
     async subscribe(channel) {
       const id = socket.send('subscribe', { channel })
-      return socket.waitFor((f) => f.id === id && (f.type === 'subscribed' || f.type === 'error'), `subscribed ${channel}`)
+      return socket.waitFor(
+        (f) => f.id === id && (f.type === 'subscribed' || f.type === 'error'),
+        `subscribed ${channel}`,
+      )
     },
     async close() {
       if (ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CONNECTING) ws.close(1000)
