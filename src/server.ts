@@ -108,7 +108,7 @@ export function startInstance(deps: InstanceDeps) {
       ...hub.websocket,
       maxPayloadLength: config.WEBSOCKET_MAX_MESSAGE_BYTES,
       // Hard cap behind the hub's own 1013 sweep (which uses the configured limit).
-      backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT * 4,
+      backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT * 8,
       closeOnBackpressureLimit: true,
       // Heartbeats are the hub's (ping every WEBSOCKET_PING_INTERVAL, close after WEBSOCKET_TIMEOUT).
       idleTimeout: 0,

@@ -34,17 +34,18 @@ export interface HubOptions {
 
 /** Rate-limit violations tolerated per connection before it is closed with 1008. */
 const MAX_VIOLATIONS = 20
-/** How often slow consumers and heartbeats are checked. */
-const SWEEP_MS = 1000
-/** A socket told to close that has not closed after this long is cut. */
-const CLOSE_GRACE_MS = 5000
+/** How often slow consumers and heartbeats are checked (cheap: one buffered-amount read per socket). */
+const SWEEP_MS = 250
+/** A socket told to close whose backlog has not drained after this long is cut (it stopped reading). */
+const CLOSE_GRACE_MS = 10_000
 
 export function createHub(opts: HubOptions) {
   const { registry, log, limits, instanceId } = opts
   let server: Server<ConnectionData> | undefined
   let isShuttingDown = false
   let lastPing = performance.now()
-  const closingSince = new Map<Socket, number>()
+  /** Sockets told to close, waiting for their queued frames to drain. */
+  const closing = new Map<Socket, { since: number; code: number; reason: string }>()
 
   const frame = (type: string, data: unknown, id: string = crypto.randomUUID()) =>
     JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
@@ -69,11 +70,30 @@ export function createHub(opts: HubOptions) {
     return n
   }
 
+  /**
+   * Stops all fan-out to the socket, then closes it once what is already queued has been written:
+   * closing a socket with a backlog would discard the backlog and the close frame with it.
+   */
   function closeWith(ws: Socket, code: number, reason: string): void {
     if (ws.data.isClosing) return
     ws.data.isClosing = true
-    closingSince.set(ws, performance.now())
-    ws.close(code, reason)
+    for (const topic of ws.subscriptions) ws.unsubscribe(topic)
+    log.info('closing connection', {
+      connectionId: ws.data.id,
+      code,
+      reason,
+      buffered: ws.getBufferedAmount(),
+    })
+    closing.set(ws, { since: performance.now(), code, reason })
+    closeIfDrained(ws)
+  }
+
+  function closeIfDrained(ws: Socket): void {
+    const pending = closing.get(ws)
+    if (pending && ws.getBufferedAmount() === 0) {
+      closing.delete(ws)
+      ws.close(pending.code, pending.reason)
+    }
   }
 
   const retryHint = () =>
@@ -212,9 +232,10 @@ export function createHub(opts: HubOptions) {
     pong(ws) {
       ws.data.lastSeen = performance.now()
     },
+    drain: closeIfDrained,
     close(ws) {
       ws.data.isClosing = true
-      closingSince.delete(ws)
+      closing.delete(ws)
       if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
       const { tenantId, userId, name } = ws.data.principal
       if (registry.remove(ws)) presence(tenantId, 'tenant.user_left', userId, name)
@@ -228,15 +249,16 @@ export function createHub(opts: HubOptions) {
     ws.data.expiryTimer = setTimeout(() => armExpiry(ws, expiresAtMs), Math.min(delay, 2 ** 31 - 1))
   }
 
-  /** Slow consumers, heartbeats, and sockets that ignored a close; once a second, not per event. */
+  /** Slow consumers, heartbeats, and sockets that ignored a close: on a timer, never per event. */
   function sweep(): void {
     const now = performance.now()
     const isPingDue = now - lastPing >= limits.pingIntervalMs
     if (isPingDue) lastPing = now
     for (const ws of registry.sockets) {
       if (ws.data.isClosing) {
-        const since = closingSince.get(ws)
-        if (since !== undefined && now - since > CLOSE_GRACE_MS) ws.terminate()
+        const pending = closing.get(ws)
+        if (pending && now - pending.since > CLOSE_GRACE_MS) ws.terminate()
+        else closeIfDrained(ws)
         continue
       }
       if (ws.getBufferedAmount() > limits.backpressureLimit) {
