@@ -11,3 +11,11 @@ if (servicesRequired && !postgresUrl) {
     'PUO_TEST_REQUIRE_SERVICES=1 but DATABASE_URL is not set: PostgreSQL suites would be skipped',
   )
 }
+
+/** Debian's python3 (it has python3-websockets when installed; a pyenv python3 on PATH may not). */
+export const debianPython = '/usr/bin/python3'
+export const hasPythonWebsockets =
+  Bun.spawnSync([debianPython, '-c', 'import websockets'], { stderr: 'ignore' }).exitCode === 0
+export const chromiumPath = '/usr/bin/chromium'
+export const hasChromium = Bun.spawnSync(['test', '-x', chromiumPath]).exitCode === 0
+export const nodePath = Bun.which('node')

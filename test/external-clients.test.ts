@@ -1,0 +1,113 @@
+// Clients this project did not write — Node's `ws`, Python's `websockets`, a real browser — against the
+// server started the README's way (`bun src/main.ts`, what `npm start` runs).
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import {
+  chromiumPath,
+  debianPython,
+  hasChromium,
+  hasPythonWebsockets,
+  nodePath,
+  servicesRequired,
+} from './support/env.ts'
+import { type RunningServer, runCli, startServer } from './support/server.ts'
+
+const clients = new URL('./clients/', import.meta.url).pathname
+
+describe('clients we did not write', () => {
+  const env = {
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-clients-')),
+    DATABASE_URL: '',
+    JWT_SECRET: 'c'.repeat(40),
+  }
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startServer(env)
+  })
+  afterAll(async () => {
+    await server.stop()
+  })
+  const token = (tenant: string, user: string) =>
+    runCli(['token', '--tenant', tenant, '--user', user], env).stdout.trim()
+
+  const runJson = (cmd: string[]) => {
+    const proc = Bun.spawnSync(cmd, { timeout: 20_000 })
+    if (proc.exitCode !== 0) throw new Error(`${cmd.join(' ')} failed:\n${proc.stderr.toString()}`)
+    return JSON.parse(proc.stdout.toString().trim().split('\n').at(-1) as string)
+  }
+
+  test.skipIf(!nodePath && !servicesRequired)("Node's ws package", () => {
+    const out = runJson([
+      nodePath ?? 'node',
+      join(clients, 'node-ws-client.mjs'),
+      server.url,
+      token('node-tenant', 'nora'),
+    ])
+    expect(out).toMatchObject({ connected: 'nora', subscribed: 'subscribed', pong: 'pong', seq: 1 })
+    expect(out.eventMemoryId).toBe(out.createdId)
+  })
+
+  test.skipIf(!hasPythonWebsockets && !servicesRequired)("Python's websockets library", () => {
+    const out = runJson([
+      debianPython,
+      join(clients, 'python_client.py'),
+      server.url,
+      token('py-tenant', 'pat'),
+    ])
+    expect(out).toMatchObject({ connected: 'pat', subscribed: 'subscribed', pong: 'pong', seq: 1 })
+    expect(out.eventMemoryId).toBe(out.createdId)
+  })
+
+  test.skipIf(!hasChromium && !servicesRequired)(
+    'a browser on the /ws-client test page',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      })
+      try {
+        const page = await browser.newPage()
+        const tok = token('browser-tenant', 'bea')
+        await page.goto(`${server.url}/ws-client?token=${tok}`)
+        await page.click('#connect')
+        await page.waitForSelector('#state.open')
+        await page.selectOption('#channel', 'memories')
+        await page.click('#subscribe')
+        await page.waitForFunction(() =>
+          document.querySelector('#log')?.textContent?.includes('subscribed'),
+        )
+        const res = await fetch(`${server.url}/api/v4/memories`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ content: 'seen in the browser', visibility: 'team' }),
+        })
+        const created = (await res.json()) as { id: string }
+        await page.waitForFunction(
+          (id) => document.querySelector('#log')?.textContent?.includes(id),
+          created.id,
+        )
+        expect(await page.textContent('#log')).toContain('memory.created')
+        await page.click('#ping')
+        await page.waitForFunction(() =>
+          document.querySelector('#rtt')?.textContent?.includes('ms'),
+        )
+        expect(Number(await page.textContent('#received'))).toBeGreaterThanOrEqual(3)
+        await page.screenshot({ path: join(env.DATA_DIR, 'ws-client.png') })
+      } finally {
+        await browser.close()
+      }
+    },
+    60_000,
+  )
+})
