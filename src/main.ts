@@ -77,6 +77,8 @@ async function main(): Promise<void> {
     log.info('stopped')
     process.exit(0)
   }
+  // A full garbage collection on demand: benchmarks use it to read steady-state memory.
+  process.on('SIGUSR2', () => Bun.gc(true))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
 }

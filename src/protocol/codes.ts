@@ -24,12 +24,10 @@ export const CloseCode = {
   tokenExpired: 4001,
   /** Nothing (not even a pong) arrived within the heartbeat timeout. Reconnect. */
   heartbeatTimeout: 4002,
-  /** The credential was revoked or is no longer valid. Do not reconnect with it. */
-  credentialRejected: 4403,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
-/** 4400–4499: the client must not reconnect without changing something first (its credential). */
+/** 4400–4499 are reserved for closes after which the client must not reconnect as it was (none yet). */
 export function isTerminalClose(code: number): boolean {
   return code >= 4400 && code <= 4499
 }
