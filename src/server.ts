@@ -5,7 +5,8 @@ import type { Bus } from './bus/bus.ts'
 import type { Config } from './config/load.ts'
 import type { Database } from './db/database.ts'
 import { createPublisher } from './events/publisher.ts'
-import { currentSeq } from './events/seq.ts'
+import { pruneEvents } from './events/retention.ts'
+import { eventStore } from './events/store.ts'
 import type { ConnectionData } from './hub/connection.ts'
 import { createHub } from './hub/hub.ts'
 import { createRegistry } from './hub/registry.ts'
@@ -35,7 +36,8 @@ export function startInstance(deps: InstanceDeps) {
     instanceId: deps.instanceId,
     registry,
     log,
-    currentSeq: (tenantId) => currentSeq(database.db, tenantId),
+    store: eventStore(database.db),
+    syncIntervalMs: config.EVENT_SYNC_INTERVAL_MS,
     limits: {
       ratePerSecond: config.WEBSOCKET_RATE_LIMIT,
       burst: config.WEBSOCKET_RATE_BURST,
@@ -72,6 +74,20 @@ export function startInstance(deps: InstanceDeps) {
     batchSize: config.EMBEDDING_BATCH_SIZE,
     onCommitted: publish,
   })
+
+  // Retention: prune the log hourly (every instance may; deleting twice is harmless).
+  const prune = () => {
+    const cutoff = new Date(Date.now() - config.EVENT_RETENTION_HOURS * 3_600_000)
+    pruneEvents(database.db, cutoff)
+      .then(
+        (n) =>
+          n > 0 && log.info('pruned the event log', { deleted: n, before: cutoff.toISOString() }),
+      )
+      .catch((err: unknown) => log.warn('event log pruning failed', { err }))
+  }
+  const pruner = setInterval(prune, 3_600_000)
+  pruner.unref?.()
+  prune()
 
   const auth = { db: database.db, jwtSecret: deps.jwtSecret, log }
   const allowedOrigins = config.WEBSOCKET_ALLOWED_ORIGINS.split(',')
@@ -129,6 +145,7 @@ export function startInstance(deps: InstanceDeps) {
     /** Graceful stop: refuse new sockets, close open ones with 1012, finish requests and the worker. */
     async stop(): Promise<void> {
       hub.shutdown()
+      clearInterval(pruner)
       await server.stop(false)
       hub.stop()
       unsubscribeBus()

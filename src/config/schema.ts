@@ -151,6 +151,16 @@ export const settings = {
     '',
     str,
   ),
+  EVENT_SYNC_INTERVAL_MS: setting(
+    'How often each instance compares its tenants with the event log to fill what the bus missed',
+    '1000',
+    int(50, 600_000),
+  ),
+  EVENT_RETENTION_HOURS: setting(
+    'How long the event log keeps events; resuming from older positions answers resume_unavailable',
+    '168',
+    int(1, 87_600),
+  ),
   SHUTDOWN_TIMEOUT_MS: setting(
     'How long a SIGTERM drain may take before exit',
     '10000',

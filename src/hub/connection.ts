@@ -16,6 +16,8 @@ export interface ConnectionData {
   /** Closes the socket when its JWT expires. */
   expiryTimer?: ReturnType<typeof setTimeout>
   isClosing: boolean
+  /** True while this socket holds a watch on its tenant's ordered event feed. */
+  isWatching: boolean
 }
 
 export type Socket = ServerWebSocket<ConnectionData>

@@ -10,9 +10,13 @@ const Envelope = {
 }
 
 const ChannelData = T.Object({ channel: T.String({ maxLength: 64 }) })
+const SubscribeData = T.Object({
+  channel: T.String({ maxLength: 64 }),
+  since: T.Optional(T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+})
 
 export const ClientFrameSchema = T.Union([
-  T.Object({ ...Envelope, type: T.Literal('subscribe'), data: ChannelData }),
+  T.Object({ ...Envelope, type: T.Literal('subscribe'), data: SubscribeData }),
   T.Object({ ...Envelope, type: T.Literal('unsubscribe'), data: ChannelData }),
   T.Object({ ...Envelope, type: T.Literal('ping'), data: T.Optional(T.Unknown()) }),
 ])

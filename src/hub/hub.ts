@@ -3,13 +3,13 @@ import type { Server, WebSocketHandler } from 'bun'
 import type { Envelope } from '../bus/bus.ts'
 import { CloseCode, ErrorCode } from '../protocol/codes.ts'
 import type { Channel } from '../protocol/frames.ts'
-import { presenceTopic, teamTopic, userTopic } from '../protocol/topics.ts'
+import { presenceTopic } from '../protocol/topics.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ConnectionData, Socket } from './connection.ts'
 import { clientFrameCheck, isChannel, isKnownType } from './frame-schema.ts'
+import { createMemoryFeed, type FeedOptions, type FeedStore } from './memory-feed.ts'
 import { take } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
-import { route } from './router.ts'
 
 export interface HubLimits {
   ratePerSecond: number
@@ -28,8 +28,12 @@ export interface HubOptions {
   registry: Registry
   log: Logger
   limits: HubLimits
-  /** The tenant's latest committed seq (0 when it has none). */
-  currentSeq: (tenantId: string) => Promise<number>
+  /** Reads the event log (gap fill, resume). */
+  store: FeedStore
+  /** Bus interest per tenant (the Redis bus subscribes only to tenants with local subscribers). */
+  interest?: FeedOptions['interest']
+  /** How often every watched tenant is compared with the log (anti-entropy; default 1000 ms). */
+  syncIntervalMs?: number
 }
 
 /** Rate-limit violations tolerated per connection before it is closed with 1008. */
@@ -99,32 +103,50 @@ export function createHub(opts: HubOptions) {
   const retryHint = () =>
     JSON.stringify({ retryAfterMs: 500 + Math.floor(Math.random() * limits.reconnectSpreadMs) })
 
-  async function subscribe(ws: Socket, channel: Channel, id: string | undefined): Promise<void> {
-    const { tenantId, userId } = ws.data.principal
-    if (!ws.data.channels.has(channel)) {
-      ws.data.channels.add(channel)
-      if (channel === 'memories') {
-        ws.subscribe(teamTopic(tenantId))
-        ws.subscribe(userTopic(tenantId, userId))
-      } else ws.subscribe(presenceTopic(tenantId))
-      registry.subscribed(ws, channel)
+  const feed = createMemoryFeed({
+    store: opts.store,
+    registry,
+    log,
+    publish: (tenantId, topic, payload) => {
+      publish(tenantId, topic, payload)
+    },
+    send,
+    sendRaw(ws, payload) {
+      if (ws.data.isClosing) return
+      ws.send(payload)
+      registry.countSent(ws.data.principal.tenantId, 1)
+    },
+    sendError,
+    ...(opts.interest ? { interest: opts.interest } : {}),
+  })
+
+  function subscribe(
+    ws: Socket,
+    channel: Channel,
+    since: number | undefined,
+    id: string | undefined,
+  ): void {
+    if (channel === 'memories') {
+      feed.subscribe(ws, since, id).catch((err: unknown) => {
+        log.error('subscribe failed', { err })
+        sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
+      })
+      return
     }
-    // Subscribed first, then read: every event after `seq` reaches this socket live.
-    const seq = await opts.currentSeq(tenantId).catch((err: unknown) => {
-      log.warn('could not read the tenant seq', { err })
-      return -1
-    })
-    send(ws, 'subscribed', { channel, seq }, id)
+    const { tenantId } = ws.data.principal
+    if (!ws.data.channels.has('tenant')) {
+      ws.data.channels.add('tenant')
+      ws.subscribe(presenceTopic(tenantId))
+      registry.subscribed(ws, 'tenant')
+    }
+    send(ws, 'subscribed', { channel, seq: feed.highWater(tenantId) ?? 0 }, id)
   }
 
   function unsubscribe(ws: Socket, channel: Channel, id: string | undefined): void {
-    const { tenantId, userId } = ws.data.principal
-    if (ws.data.channels.delete(channel)) {
-      if (channel === 'memories') {
-        ws.unsubscribe(teamTopic(tenantId))
-        ws.unsubscribe(userTopic(tenantId, userId))
-      } else ws.unsubscribe(presenceTopic(tenantId))
-      registry.unsubscribed(ws, channel)
+    if (channel === 'memories') return feed.unsubscribe(ws, id)
+    if (ws.data.channels.delete('tenant')) {
+      ws.unsubscribe(presenceTopic(ws.data.principal.tenantId))
+      registry.unsubscribed(ws, 'tenant')
     }
     send(ws, 'unsubscribed', { channel }, id)
   }
@@ -181,7 +203,10 @@ export function createHub(opts: HubOptions) {
         id,
       )
     }
-    const f = msg as { type: 'subscribe' | 'unsubscribe' | 'ping'; data?: { channel?: string } }
+    const f = msg as {
+      type: 'subscribe' | 'unsubscribe' | 'ping'
+      data?: { channel?: string; since?: number }
+    }
     if (f.type === 'ping') return send(ws, 'pong', {}, id)
     const channel = f.data?.channel ?? ''
     if (!isChannel(channel))
@@ -192,10 +217,7 @@ export function createHub(opts: HubOptions) {
         id,
       )
     if (f.type === 'unsubscribe') return unsubscribe(ws, channel, id)
-    subscribe(ws, channel, id).catch((err: unknown) => {
-      log.error('subscribe failed', { err })
-      sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
-    })
+    subscribe(ws, channel, f.data?.since, id)
   }
 
   function presence(
@@ -237,6 +259,7 @@ export function createHub(opts: HubOptions) {
       ws.data.isClosing = true
       closing.delete(ws)
       if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
+      feed.release(ws)
       const { tenantId, userId, name } = ws.data.principal
       if (registry.remove(ws)) presence(tenantId, 'tenant.user_left', userId, name)
     },
@@ -270,6 +293,18 @@ export function createHub(opts: HubOptions) {
   }
   const sweeper = setInterval(sweep, Math.min(SWEEP_MS, limits.pingIntervalMs))
   sweeper.unref?.()
+  let isSyncing = false
+  const syncer = setInterval(() => {
+    if (isSyncing) return
+    isSyncing = true
+    feed
+      .syncAll()
+      .catch((err: unknown) => log.warn('event log sync failed; retrying', { err }))
+      .finally(() => {
+        isSyncing = false
+      })
+  }, opts.syncIntervalMs ?? 1000)
+  syncer.unref?.()
 
   return {
     websocket,
@@ -279,11 +314,12 @@ export function createHub(opts: HubOptions) {
     get isShuttingDown() {
       return isShuttingDown
     },
-    /** Fans one committed event out to the topics that may see it. */
+    /** A committed event from the bus: ordered and deduplicated per tenant, then fanned out to topics. */
     deliver(envelope: Envelope): void {
-      for (const d of route(envelope.event, registry.memoryUsers))
-        publish(envelope.tenant, d.topic, d.frame)
+      feed.offer(envelope.event)
     },
+    /** Compares every watched tenant with the log now (e.g. after the bus reconnects). */
+    syncNow: () => feed.syncAll(),
     /** Closes every socket with 1012 and a random reconnect delay, so clients do not return at once. */
     shutdown(): void {
       isShuttingDown = true
@@ -291,6 +327,7 @@ export function createHub(opts: HubOptions) {
     },
     stop(): void {
       clearInterval(sweeper)
+      clearInterval(syncer)
     },
   }
 }

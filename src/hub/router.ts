@@ -4,6 +4,8 @@ import { teamTopic, userTopic } from '../protocol/topics.ts'
 
 export interface Delivery {
   topic: string
+  /** The frame's type (for a transition it differs from the event's). */
+  type: string
   frame: string
 }
 
@@ -32,17 +34,22 @@ export function route(
       return [
         {
           topic: visibility === 'team' ? teamTopic(tenantId) : userTopic(tenantId, ownerId),
+          type: 'memory.updated',
           frame: updated,
         },
       ]
     }
+    const othersType = visibility === 'private' ? 'memory.deleted' : 'memory.created'
     const others =
-      visibility === 'private'
-        ? frame('memory.deleted', { memoryId: event.memoryId })
-        : frame('memory.created', { memory })
-    const out: Delivery[] = [{ topic: userTopic(tenantId, ownerId), frame: updated }]
+      othersType === 'memory.deleted'
+        ? frame(othersType, { memoryId: event.memoryId })
+        : frame(othersType, { memory })
+    const out: Delivery[] = [
+      { topic: userTopic(tenantId, ownerId), type: 'memory.updated', frame: updated },
+    ]
     for (const userId of usersHere(tenantId)) {
-      if (userId !== ownerId) out.push({ topic: userTopic(tenantId, userId), frame: others })
+      if (userId !== ownerId)
+        out.push({ topic: userTopic(tenantId, userId), type: othersType, frame: others })
     }
     return out
   }
@@ -50,7 +57,7 @@ export function route(
   const data = dataOf(event)
   if (data === undefined) return []
   const topic = visibility === 'team' ? teamTopic(tenantId) : userTopic(tenantId, ownerId)
-  return [{ topic, frame: frame(event.type, data) }]
+  return [{ topic, type: event.type, frame: frame(event.type, data) }]
 }
 
 function dataOf(event: BusEvent): unknown {

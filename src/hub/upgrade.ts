@@ -73,6 +73,7 @@ export async function upgradeWebSocket(
     bucket: newBucket(opts.burst),
     violations: 0,
     isClosing: false,
+    isWatching: false,
   }
   if (server.upgrade(req, { data })) return undefined
   return jsonError(400, 'upgrade_failed', 'The WebSocket handshake was invalid')

@@ -39,6 +39,8 @@ export const ErrorCode = {
   unknownType: 'unknown_type',
   unknownChannel: 'unknown_channel',
   rateLimited: 'rate_limited',
+  /** `since` is older than the log keeps (or too far behind): refetch over REST, subscribe without it. */
+  resumeUnavailable: 'resume_unavailable',
   internalError: 'internal_error',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -15,7 +15,8 @@ export interface Frame<Type extends string = string, Data = unknown> {
 }
 
 // --- client → server ---------------------------------------------------------------------------
-export type SubscribeFrame = Frame<'subscribe', { channel: Channel }>
+/** `since`: resume after this seq (memories channel): missed events are replayed first. */
+export type SubscribeFrame = Frame<'subscribe', { channel: Channel; since?: number }>
 export type UnsubscribeFrame = Frame<'unsubscribe', { channel: Channel }>
 export type PingFrame = Frame<'ping', Record<string, never> | undefined>
 export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame
@@ -79,7 +80,7 @@ export type UserLeftFrame = Frame<'tenant.user_left', { userId: string; name?: s
 
 export type ServerFrame =
   | Frame<'connected', ConnectedData>
-  | Frame<'subscribed', { channel: Channel; seq: number }>
+  | Frame<'subscribed', { channel: Channel; seq: number; replayed?: number }>
   | Frame<'unsubscribed', { channel: Channel }>
   | Frame<'pong', Record<string, never>>
   | Frame<'error', { code: ErrorCode; message: string }>

@@ -1,0 +1,227 @@
+// The `memories` channel: ordered fan-out of committed events, subscriptions, and resume from the log.
+import type { BusEvent } from '../bus/bus.ts'
+import { ErrorCode } from '../protocol/codes.ts'
+import { teamTopic, userTopic } from '../protocol/topics.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { Socket } from './connection.ts'
+import type { Registry } from './registry.ts'
+import { route } from './router.ts'
+import { createSequencer } from './sequencer.ts'
+
+export interface FeedStore {
+  readEvents(
+    tenantId: string,
+    afterSeq: number,
+    opts: { upToSeq?: number; limit: number },
+  ): Promise<BusEvent[]>
+  currentSeqs(tenantIds: string[]): Promise<Map<string, number>>
+  earliestSeq(tenantId: string): Promise<number | undefined>
+  /** Owner and visibility of the memories that still exist, by id. */
+  memoryAccess(
+    tenantId: string,
+    ids: string[],
+  ): Promise<Map<string, { ownerId: string; visibility: string }>>
+}
+
+export interface FeedOptions {
+  store: FeedStore
+  registry: Registry
+  log: Logger
+  /** Fans a frame out to a topic (Bun's native publish). */
+  publish(tenantId: string, topic: string, frame: string): void
+  send(ws: Socket, type: string, data: unknown, id?: string): void
+  sendRaw(ws: Socket, frame: string): void
+  sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
+  /** Bus interest: called when the first socket of a tenant subscribes and after the last leaves. */
+  interest?: { add(tenantId: string): Promise<void>; remove(tenantId: string): void }
+  /** Most events one resume may replay; further behind is `resume_unavailable` (default 10,000). */
+  maxReplay?: number
+}
+
+interface CatchUp {
+  userId: string
+  frames: string[]
+}
+
+export function createMemoryFeed(opts: FeedOptions) {
+  const { store, registry, log } = opts
+  const maxReplay = opts.maxReplay ?? 10_000
+  /** Sockets replaying the log: live frames for them are held here until the replay is out. */
+  const catchUps = new Map<string, Map<Socket, CatchUp>>()
+
+  const sequencer = createSequencer({
+    log,
+    readLog: (tenantId, afterSeq, limit) => store.readEvents(tenantId, afterSeq, { limit }),
+    currentSeqs: (ids) => store.currentSeqs(ids),
+    emit: fanOut,
+  })
+
+  /** Called in seq order, once per event: one publish per topic, plus held copies for replaying sockets. */
+  function fanOut(event: BusEvent): void {
+    const deliveries = route(event, registry.memoryUsers)
+    for (const d of deliveries) opts.publish(event.tenantId, d.topic, d.frame)
+    const waiting = catchUps.get(event.tenantId)
+    if (!waiting) return
+    const team = teamTopic(event.tenantId)
+    for (const cu of waiting.values()) {
+      const own = userTopic(event.tenantId, cu.userId)
+      for (const d of deliveries) if (d.topic === team || d.topic === own) cu.frames.push(d.frame)
+    }
+  }
+
+  async function watch(ws: Socket, tenantId: string): Promise<void> {
+    const isFirst = sequencer.watchedTenants().indexOf(tenantId) < 0
+    if (isFirst) await opts.interest?.add(tenantId)
+    await sequencer.watch(tenantId)
+    ws.data.isWatching = true
+  }
+
+  function release(ws: Socket): void {
+    const { tenantId } = ws.data.principal
+    catchUps.get(tenantId)?.delete(ws)
+    if (catchUps.get(tenantId)?.size === 0) catchUps.delete(tenantId)
+    if (!ws.data.isWatching) return
+    ws.data.isWatching = false
+    sequencer.unwatch(tenantId)
+    if (
+      sequencer.highWater(tenantId) === undefined &&
+      !sequencer.watchedTenants().includes(tenantId)
+    ) {
+      opts.interest?.remove(tenantId)
+    }
+  }
+
+  function subscribeTopics(ws: Socket): void {
+    const { tenantId, userId } = ws.data.principal
+    ws.subscribe(teamTopic(tenantId))
+    ws.subscribe(userTopic(tenantId, userId))
+  }
+
+  /** Undo a subscription that could not complete. */
+  function abandon(ws: Socket): void {
+    if (ws.data.channels.delete('memories')) registry.unsubscribed(ws, 'memories')
+    release(ws)
+  }
+
+  async function subscribe(
+    ws: Socket,
+    since: number | undefined,
+    id: string | undefined,
+  ): Promise<void> {
+    const { tenantId, userId } = ws.data.principal
+    if (ws.data.channels.has('memories')) {
+      return opts.send(
+        ws,
+        'subscribed',
+        { channel: 'memories', seq: sequencer.highWater(tenantId) ?? 0 },
+        id,
+      )
+    }
+    ws.data.channels.add('memories')
+    registry.subscribed(ws, 'memories')
+    try {
+      await watch(ws, tenantId)
+    } catch (err) {
+      log.warn('could not start the tenant feed', { tenantId, err })
+      abandon(ws)
+      return opts.sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
+    }
+    if (ws.data.isClosing) return
+    const high = sequencer.highWater(tenantId) ?? 0
+    if (since === undefined || since >= high) {
+      subscribeTopics(ws)
+      return opts.send(
+        ws,
+        'subscribed',
+        { channel: 'memories', seq: high, ...(since !== undefined ? { replayed: 0 } : {}) },
+        id,
+      )
+    }
+
+    // Resume: hold live frames for this socket, read (since, high] from the log, send it, then release.
+    const waiting = catchUps.get(tenantId) ?? new Map<Socket, CatchUp>()
+    catchUps.set(tenantId, waiting)
+    const cu: CatchUp = { userId, frames: [] }
+    waiting.set(ws, cu)
+    let replay: string[]
+    try {
+      replay = await readReplay(tenantId, userId, since, high)
+    } catch (err) {
+      abandon(ws)
+      if (err instanceof ResumeUnavailable)
+        return opts.sendError(ws, ErrorCode.resumeUnavailable, err.message, id)
+      log.warn('could not read the event log for a resume', { tenantId, err })
+      return opts.sendError(ws, ErrorCode.internalError, 'Could not resume; try again', id)
+    }
+    if (ws.data.isClosing) return
+    // From here to the end nothing can interleave: replay, then held frames, then the live topics.
+    opts.send(ws, 'subscribed', { channel: 'memories', seq: high, replayed: replay.length }, id)
+    for (const f of replay) opts.sendRaw(ws, f)
+    for (const f of cu.frames) opts.sendRaw(ws, f)
+    waiting.delete(ws)
+    if (waiting.size === 0) catchUps.delete(tenantId)
+    subscribeTopics(ws)
+  }
+
+  /**
+   * The frames this user would have received for (since, high], minus content of memories they may
+   * no longer see: for those only `memory.deleted` frames are replayed (they tell the view to drop it).
+   */
+  async function readReplay(
+    tenantId: string,
+    userId: string,
+    since: number,
+    high: number,
+  ): Promise<string[]> {
+    const floor = await store.earliestSeq(tenantId)
+    if (floor === undefined || floor > since + 1) {
+      throw new ResumeUnavailable(
+        `Events after seq ${since} are no longer kept; refetch and subscribe without since`,
+      )
+    }
+    const events = await store.readEvents(tenantId, since, { upToSeq: high, limit: maxReplay + 1 })
+    if (events.length > maxReplay) {
+      throw new ResumeUnavailable(
+        `More than ${maxReplay} events were missed; refetch and subscribe without since`,
+      )
+    }
+    const access = await store.memoryAccess(tenantId, [...new Set(events.map((e) => e.memoryId))])
+    const own = userTopic(tenantId, userId)
+    const team = teamTopic(tenantId)
+    const out: string[] = []
+    for (const e of events) {
+      const a = access.get(e.memoryId)
+      const isVisibleNow = a !== undefined && (a.visibility === 'team' || a.ownerId === userId)
+      for (const d of route(e, () => [userId])) {
+        if ((d.topic === team || d.topic === own) && (isVisibleNow || d.type === 'memory.deleted'))
+          out.push(d.frame)
+      }
+    }
+    return out
+  }
+
+  return {
+    /** Every committed event (from the bus, or the local writer): ordered and deduplicated here. */
+    offer: (event: BusEvent) => sequencer.offer(event),
+    subscribe,
+    unsubscribe(ws: Socket, id: string | undefined): void {
+      const { tenantId, userId } = ws.data.principal
+      if (ws.data.channels.delete('memories')) {
+        ws.unsubscribe(teamTopic(tenantId))
+        ws.unsubscribe(userTopic(tenantId, userId))
+        registry.unsubscribed(ws, 'memories')
+        release(ws)
+      }
+      opts.send(ws, 'unsubscribed', { channel: 'memories' }, id)
+    },
+    /** On close. */
+    release,
+    /** Anti-entropy: closes gaps the bus left (see the sequencer). */
+    syncAll: () => sequencer.syncAll(),
+    highWater: (tenantId: string) => sequencer.highWater(tenantId),
+  }
+}
+
+class ResumeUnavailable extends Error {}
+
+export type MemoryFeed = ReturnType<typeof createMemoryFeed>
