@@ -1,4 +1,5 @@
 // A whole instance in-process on a free port (real Bun server, real sockets), plus a WebSocket test client.
+import type { Bus } from '../../src/bus/bus.ts'
 import { createLocalBus } from '../../src/bus/local.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import type { Database } from '../../src/db/database.ts'
@@ -7,12 +8,16 @@ import { type Instance, startInstance } from '../../src/server.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
 import { TEST_SECRET } from './app.ts'
 
-export function startTestInstance(database: Database, env: Record<string, string> = {}): Instance {
+export function startTestInstance(
+  database: Database,
+  env: Record<string, string> = {},
+  opts: { bus?: Bus } = {},
+): Instance {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_SECRET, ...env })
   return startInstance({
     config,
     database,
-    bus: createLocalBus(),
+    bus: opts.bus ?? createLocalBus(),
     embedder: createLocalEmbedder(32),
     log: createLogger('silent'),
     jwtSecret: TEST_SECRET,
