@@ -1,5 +1,6 @@
 // Composition root: config → database → bus → instance (app, hub, worker, server); drains on SIGTERM/SIGINT.
 import { createBus } from './bus/index.ts'
+import { connectRedis } from './bus/redis-clients.ts'
 import { resolveJwtSecret } from './config/dev-secret.ts'
 import { type Config, ConfigError, loadConfig } from './config/load.ts'
 import { openDatabase } from './db/index.ts'
@@ -43,7 +44,16 @@ async function main(): Promise<void> {
   const database = await openDatabase(config)
   await database.migrate()
   log.info('database ready', { driver: database.driver })
-  const bus = createBus('local')
+  const bus = createBus(
+    config.REDIS_URL
+      ? {
+          driver: 'redis',
+          ...connectRedis(config.REDIS_URL, config.REDIS_MODE),
+          origin: instanceId,
+          log,
+        }
+      : { driver: 'local' },
+  )
   const embedder = createEmbedder(config)
   const instance = startInstance({
     config,

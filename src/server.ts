@@ -37,6 +37,10 @@ export function startInstance(deps: InstanceDeps) {
     registry,
     log,
     store: eventStore(database.db),
+    interest: {
+      add: (tenantId) => bus.watch(tenantId),
+      remove: (tenantId) => bus.unwatch(tenantId),
+    },
     syncIntervalMs: config.EVENT_SYNC_INTERVAL_MS,
     limits: {
       ratePerSecond: config.WEBSOCKET_RATE_LIMIT,
@@ -49,6 +53,13 @@ export function startInstance(deps: InstanceDeps) {
     },
   })
   const unsubscribeBus = bus.subscribe((envelope) => hub.deliver(envelope))
+  // After an outage anything published meanwhile is lost from the bus: compare with the log at once.
+  bus.onRecover(
+    () =>
+      void hub
+        .syncNow()
+        .catch((err: unknown) => log.warn('sync after bus recovery failed', { err })),
+  )
   const publish = createPublisher(bus, deps.instanceId, log)
 
   let worker: ReturnType<typeof startEmbeddingWorker> | undefined

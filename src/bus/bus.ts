@@ -34,10 +34,20 @@ export type EnvelopeHandler = (envelope: Envelope) => void
  */
 export interface Bus {
   readonly name: string
+  /**
+   * Hands the envelope to this process's handlers at once (synchronously), then to other instances.
+   * Rejects if other instances could not be reached; local delivery has happened regardless.
+   */
   publish(envelope: Envelope): Promise<void>
-  /** Every envelope published after this call, by this or any instance, reaches `handler`. */
+  /** Envelopes of watched tenants published after this call, by this or any instance, reach `handler`. */
   subscribe(handler: EnvelopeHandler): () => void
-  /** True while the bus can carry envelopes. */
+  /** Start receiving other instances' envelopes of this tenant (idempotent; the caller counts sockets). */
+  watch(tenantId: string): Promise<void>
+  /** Stop receiving them (idempotent). */
+  unwatch(tenantId: string): void
+  /** Called whenever the bus has recovered from an outage (anything sent meanwhile is lost). */
+  onRecover(callback: () => void): void
+  /** True while the bus can carry envelopes to other instances. */
   isHealthy(): boolean
   close(): Promise<void>
 }

@@ -19,6 +19,10 @@ export function createLocalBus(opts: LocalBusOptions = {}): Bus {
       handlers.add(handler)
       return () => handlers.delete(handler)
     },
+    // One process: every tenant is always "watched", and there is nothing to recover from.
+    watch: async () => {},
+    unwatch: () => {},
+    onRecover: () => {},
     isHealthy: () => true,
     async close() {
       handlers.clear()

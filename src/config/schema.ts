@@ -72,9 +72,14 @@ export const settings = {
   ),
   DATABASE_POOL_SIZE: setting('PostgreSQL connections per instance', '10', int(1, 200)),
   REDIS_URL: setting(
-    'Redis URL for the bus between instances; unset means one instance with an in-process bus (this version supports only that, and refuses to boot with it set)',
+    'Redis URL for the bus between instances; unset means one instance with an in-process bus',
     undefined,
     url('redis:', 'rediss:'),
+  ),
+  REDIS_MODE: setting(
+    '`single` (one Redis, PUBLISH/SUBSCRIBE) or `cluster` (Redis Cluster, sharded SPUBLISH/SSUBSCRIBE; REDIS_URL is any node)',
+    'single',
+    oneOf('single', 'cluster'),
   ),
   JWT_SECRET: setting(
     'HS256 secret for JWTs (≥ 32 chars); unset in development generates one into DATA_DIR',

@@ -1,4 +1,4 @@
-// GET /health: 200 when the database answers, 503 naming the failing part otherwise; WebSocket figures.
+// GET /health: 200 ok, 200 degraded (bus down), 503 when the database does not answer; WebSocket figures.
 import { Elysia } from 'elysia'
 import type { Bus } from '../bus/bus.ts'
 import type { Database } from '../db/database.ts'
@@ -24,14 +24,18 @@ export function healthController(deps: HealthDeps) {
         error: (err as Error).message.slice(0, 200),
       }))
     const healthy = db.status === 'up'
+    // Without the bus, writes still commit and local sockets still get events: degraded, not down.
+    const busUp = deps.bus.isHealthy()
     set.status = healthy ? 200 : 503
     const { connections, users, subscriptions, messagesSent, messagesReceived } =
       deps.registry.totals()
     return {
-      status: healthy ? 'ok' : 'unavailable',
-      ...(healthy ? {} : { failing: ['db'] }),
+      status: !healthy ? 'unavailable' : busUp ? 'ok' : 'degraded',
+      ...(healthy && busUp
+        ? {}
+        : { failing: [...(healthy ? [] : ['db']), ...(busUp ? [] : ['bus'])] }),
       db,
-      bus: { status: deps.bus.isHealthy() ? 'up' : 'down', driver: deps.bus.name },
+      bus: { status: busUp ? 'up' : 'down', driver: deps.bus.name },
       websocket: { connections, users, subscriptions, messagesSent, messagesReceived },
       version: deps.version,
       uptime: Math.round((Date.now() - deps.startedAt) / 1000),
