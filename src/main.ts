@@ -25,12 +25,6 @@ async function main(): Promise<void> {
   const config = configOrExit()
   const instanceId = config.INSTANCE_ID ?? `puo-${crypto.randomUUID().slice(0, 8)}`
   const log = createLogger(config.LOG_LEVEL, { instance: instanceId })
-  if (config.REDIS_URL) {
-    log.error(
-      'REDIS_URL is set, but this version runs one instance with the in-process bus; unset it',
-    )
-    process.exit(1)
-  }
   const secret = resolveJwtSecret(config)
   if (secret.isGenerated) {
     log.warn(

@@ -6,6 +6,7 @@ import { type EventRow, events } from '../src/db/schema.ts'
 import type { Instance } from '../src/server.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
+import { expectedFor } from './support/expected.ts'
 import { openSocket, startTestInstance, type TestSocket, wsUrl } from './support/realtime.ts'
 
 /** A small deterministic PRNG, so a failing sequence can be replayed from its seed. */
@@ -17,19 +18,6 @@ function rng(seed: number) {
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296
   }
-}
-
-/** What a user should receive for one logged event (type), or undefined for nothing. */
-function expectedFor(e: EventRow, userId: string): string | undefined {
-  const isOwner = e.ownerId === userId
-  if (e.type === 'memory.updated') {
-    const previous = (e.payload as { previousVisibility: string }).previousVisibility
-    if (previous !== e.visibility) {
-      if (isOwner) return 'memory.updated'
-      return e.visibility === 'private' ? 'memory.deleted' : 'memory.created'
-    }
-  }
-  return e.visibility === 'team' || isOwner ? e.type : undefined
 }
 
 describe('isolation across tenants, users and visibility', () => {

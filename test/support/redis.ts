@@ -44,7 +44,10 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
       )
       for (let i = 0; i < 100; i++) {
         const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
-          (s) => (s.end(), true),
+          (s) => {
+            s.end()
+            return true
+          },
           () => false,
         )
         if (ok) return
