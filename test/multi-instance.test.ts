@@ -110,13 +110,14 @@ describe.skipIf(!isAvailable)('three instances, one Redis', () => {
     count: number,
     onHalf?: () => Promise<void>,
   ) {
-    const ids: Record<string, string[]> = {}
+    const ids = new Map<string, string[]>()
     for (let n = 0; n < count; n++) {
       if (n === Math.floor(count / 2)) await onHalf?.()
       const tenant = tenants[n % tenants.length] as string
       const user = users[n % users.length] as string
       const token = await cluster.token(tenant, user)
-      const mine = (ids[`${tenant}/${user}`] ??= [])
+      const mine = ids.get(`${tenant}/${user}`) ?? []
+      ids.set(`${tenant}/${user}`, mine)
       if (mine.length > 0 && n % 3 === 0) {
         await call(n, token, 'PATCH', `/api/v4/memories/${mine[n % mine.length]}`, {
           content: `edit ${n}`,
