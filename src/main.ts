@@ -5,6 +5,8 @@ import { resolveJwtSecret } from './config/dev-secret.ts'
 import { type Config, ConfigError, loadConfig } from './config/load.ts'
 import { openDatabase } from './db/index.ts'
 import { createEmbedder } from './memories/embedder/index.ts'
+import { createLocalPresence } from './presence/local.ts'
+import { createRedisPresence } from './presence/redis.ts'
 import { startInstance } from './server.ts'
 import { createLogger } from './telemetry/logger.ts'
 import { VERSION } from './version.ts'
@@ -38,21 +40,19 @@ async function main(): Promise<void> {
   const database = await openDatabase(config)
   await database.migrate()
   log.info('database ready', { driver: database.driver })
+  const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, config.REDIS_MODE) : undefined
   const bus = createBus(
-    config.REDIS_URL
-      ? {
-          driver: 'redis',
-          ...connectRedis(config.REDIS_URL, config.REDIS_MODE),
-          origin: instanceId,
-          log,
-        }
-      : { driver: 'local' },
+    redis ? { driver: 'redis', ...redis, origin: instanceId, log } : { driver: 'local' },
   )
+  const presence = redis
+    ? createRedisPresence({ redis: redis.publisher, instanceId })
+    : createLocalPresence()
   const embedder = createEmbedder(config)
   const instance = startInstance({
     config,
     database,
     bus,
+    presence,
     embedder,
     log,
     jwtSecret: secret.value,
@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     url: `http://${config.HOST}:${instance.server.port}`,
     version: VERSION,
     embedder: embedder.model,
+    bus: bus.name,
   })
 
   let isStopping = false

@@ -13,12 +13,14 @@ import { createRegistry } from './hub/registry.ts'
 import { upgradeWebSocket } from './hub/upgrade.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
 import { startEmbeddingWorker } from './memories/embedding-worker.ts'
+import type { PresenceStore } from './presence/store.ts'
 import type { Logger } from './telemetry/logger.ts'
 
 export interface InstanceDeps {
   config: Config
   database: Database
   bus: Bus
+  presence: PresenceStore
   embedder: Embedder
   log: Logger
   jwtSecret: string
@@ -37,9 +39,11 @@ export function startInstance(deps: InstanceDeps) {
     registry,
     log,
     store: eventStore(database.db),
-    interest: {
-      add: (tenantId) => bus.watch(tenantId),
-      remove: (tenantId) => bus.unwatch(tenantId),
+    bus,
+    presence: {
+      store: deps.presence,
+      ttlMs: config.PRESENCE_TTL_MS,
+      graceMs: config.PRESENCE_GRACE_MS,
     },
     syncIntervalMs: config.EVENT_SYNC_INTERVAL_MS,
     limits: {
@@ -72,7 +76,7 @@ export function startInstance(deps: InstanceDeps) {
     version: deps.version,
     startedAt,
     bus,
-    realtime: { registry, instanceId: deps.instanceId, startedAt },
+    realtime: { registry, instanceId: deps.instanceId, startedAt, onlineUsers: hub.onlineUsers },
     onCommitted: (event) => {
       publish(event)
       if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()

@@ -1,7 +1,7 @@
 // One contract for every bus: local, Redis, and a fault-injecting fake.
 import { afterAll, describe, expect, test } from 'bun:test'
 import { Redis } from 'ioredis'
-import type { Bus, Envelope } from '../src/bus/bus.ts'
+import type { Bus, EventEnvelope } from '../src/bus/bus.ts'
 import { createLocalBus } from '../src/bus/local.ts'
 import { createRedisBus } from '../src/bus/redis.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
@@ -10,10 +10,11 @@ import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support
 
 const log = createLogger('silent')
 let seq = 0
-const envelope = (tenant: string, origin: string): Envelope => {
+const envelope = (tenant: string, origin: string): EventEnvelope => {
   seq++
   const id = crypto.randomUUID()
   return {
+    kind: 'event',
     id,
     origin,
     tenant,
@@ -102,7 +103,7 @@ for (const backend of backends) {
     test('another instance watching the tenant gets each envelope once, in publish order', async () => {
       const [a, b] = await backend.pair()
       const got: number[] = []
-      b.subscribe((e) => got.push(e.seq))
+      b.subscribe((e) => e.kind === 'event' && got.push(e.seq))
       await b.watch('t2')
       const sent = [envelope('t2', 'a'), envelope('t2', 'a'), envelope('t2', 'a')]
       for (const e of sent) await a.publish(e)

@@ -202,3 +202,75 @@ describe.skipIf(!isAvailable)('three instances, one Redis', () => {
     await verify(clients, tenants)
   }, 90_000)
 })
+
+describe.skipIf(!isAvailable)('presence across instances', () => {
+  let redis: PrivateRedis
+  let cluster: TestCluster
+  beforeAll(async () => {
+    redis = await startPrivateRedis()
+    const databaseUrl = await freshPostgresUrl(postgresUrl as string)
+    cluster = await startCluster(3, {
+      databaseUrl,
+      redisUrl: redis.url,
+      env: { PRESENCE_TTL_MS: '1500', PRESENCE_GRACE_MS: '400' },
+    })
+  }, 120_000)
+  afterAll(async () => {
+    await cluster?.stop()
+    await redis?.stop()
+  })
+
+  const socketOn = async (i: number, tenant: string, user: string) => {
+    const { openSocket } = await import('./support/realtime.ts')
+    const url = `${(cluster.urls[i] as string).replace('http', 'ws')}/api/v4/ws?token=${await cluster.token(tenant, user)}`
+    return openSocket(url)
+  }
+  const presenceOf = (frames: { type: string; data: { userId: string } }[], user: string) =>
+    frames
+      .filter((f) => f.type.startsWith('tenant.user_') && f.data.userId === user)
+      .map((f) => f.type)
+
+  test('one join per user however many instances; a reconnect within grace does not flap; a dead instance’s users expire', async () => {
+    const watcher = await socketOn(1, 'p', 'watcher')
+    await watcher.subscribe('tenant')
+    const onA = await socketOn(0, 'p', 'alice')
+    const onC = await socketOn(2, 'p', 'alice')
+    await watcher.waitFor((f) => f.type === 'tenant.user_joined' && f.data.userId === 'alice')
+    await Bun.sleep(300)
+    expect(presenceOf(watcher.frames, 'alice')).toEqual(['tenant.user_joined'])
+
+    // Leave instance 2 and come back on instance 1 quickly: still online throughout.
+    await onC.close()
+    const back = await socketOn(1, 'p', 'alice')
+    await Bun.sleep(1000)
+    expect(presenceOf(watcher.frames, 'alice')).toEqual(['tenant.user_joined'])
+    const listed = await fetch(`${cluster.urls[2]}/api/v4/presence`, {
+      headers: { authorization: `Bearer ${await cluster.token('p', 'x')}` },
+    }).then((r) => r.json() as Promise<{ data: { userId: string }[] }>)
+    expect(listed.data.map((u) => u.userId).sort()).toEqual(['alice', 'watcher'])
+
+    // Bob lives only on instance 0; alice is also on instance 1. Kill instance 0.
+    const bob = await socketOn(0, 'p', 'bob')
+    await watcher.waitFor((f) => f.type === 'tenant.user_joined' && f.data.userId === 'bob')
+    cluster.servers[0]?.proc.kill('SIGKILL')
+    await watcher.waitFor(
+      (f) => f.type === 'tenant.user_left' && f.data.userId === 'bob',
+      'bob expires',
+      5000,
+    )
+    await Bun.sleep(500)
+    expect(presenceOf(watcher.frames, 'bob')).toEqual(['tenant.user_joined', 'tenant.user_left'])
+    expect(presenceOf(watcher.frames, 'alice')).toEqual(['tenant.user_joined'])
+
+    await back.close()
+    await watcher.waitFor(
+      (f) => f.type === 'tenant.user_left' && f.data.userId === 'alice',
+      'alice leaves',
+      5000,
+    )
+    expect(presenceOf(watcher.frames, 'alice')).toEqual(['tenant.user_joined', 'tenant.user_left'])
+    void onA
+    void bob
+    await watcher.close()
+  }, 60_000)
+})

@@ -115,6 +115,7 @@ describe('WebSocket limits', () => {
       while (performance.now() < deadline) {
         published++
         instance.hub.deliver({
+          kind: 'event',
           id: crypto.randomUUID(),
           origin: 'test',
           tenant,

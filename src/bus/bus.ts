@@ -15,15 +15,33 @@ export interface BusEvent {
   createdAt: string
 }
 
-export interface Envelope {
-  /** Equals event.id: consumers drop a second envelope with an id they have delivered. */
+/** A user came online or went offline in a tenant (decided by the presence store, announced once). */
+export interface PresenceChange {
+  type: 'tenant.user_joined' | 'tenant.user_left'
+  userId: string
+  name?: string
+}
+
+interface EnvelopeBase {
+  /** Unique per message; for events it equals event.id. */
   id: string
   /** Instance that published it; an instance ignores its own echo from a shared bus. */
   origin: string
   tenant: string
+}
+
+export interface EventEnvelope extends EnvelopeBase {
+  kind: 'event'
   seq: number
   event: BusEvent
 }
+
+export interface PresenceEnvelope extends EnvelopeBase {
+  kind: 'presence'
+  presence: PresenceChange
+}
+
+export type Envelope = EventEnvelope | PresenceEnvelope
 
 export type EnvelopeHandler = (envelope: Envelope) => void
 

@@ -5,7 +5,7 @@ import type { Bus } from './bus.ts'
 import { createLocalBus } from './local.ts'
 import { createRedisBus } from './redis.ts'
 
-export type { Bus, BusEvent, Envelope } from './bus.ts'
+export type { Bus, BusEvent, Envelope, EventEnvelope, PresenceEnvelope } from './bus.ts'
 
 export type BusConfig =
   | { driver: 'local' }

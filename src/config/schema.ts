@@ -156,6 +156,16 @@ export const settings = {
     '',
     str,
   ),
+  PRESENCE_TTL_MS: setting(
+    "How long a user's presence lasts without a refresh: a crashed instance's users go offline within it",
+    '30000',
+    int(150, 3_600_000),
+  ),
+  PRESENCE_GRACE_MS: setting(
+    'How long a user stays online after their last socket closed (a reconnect within it does not flap)',
+    '5000',
+    int(0, 600_000),
+  ),
   EVENT_SYNC_INTERVAL_MS: setting(
     'How often each instance compares its tenants with the event log to fill what the bus missed',
     '1000',

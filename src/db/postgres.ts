@@ -6,6 +6,9 @@ import postgres from 'postgres'
 import { type Database, type Db, migrationsFolder } from './database.ts'
 import * as schema from './schema.ts'
 
+/** Arbitrary constant naming PUO Memo's migration lock (pg_advisory_lock key). */
+const MIGRATION_LOCK = 7_406_214_401
+
 export interface PostgresOptions {
   url: string
   /** Pool size (default 10). */
@@ -26,7 +29,17 @@ export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
     ping: async () => {
       await db.execute(sql`select 1`)
     },
-    migrate: () => migrate(db, { migrationsFolder }),
+    // Instances booting together must not migrate at once: an advisory lock serialises them.
+    async migrate() {
+      const lock = await client.reserve()
+      try {
+        await lock`select pg_advisory_lock(${MIGRATION_LOCK})`
+        await migrate(db, { migrationsFolder })
+      } finally {
+        await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {})
+        lock.release()
+      }
+    },
     close: () => client.end({ timeout: 5 }),
   }
 }

@@ -25,7 +25,14 @@ export function createPublisher(bus: Bus, origin: string, log: Logger) {
   return (event: StoredEvent): void => {
     const busEvent = toBusEvent(event)
     bus
-      .publish({ id: event.id, origin, tenant: event.tenantId, seq: event.seq, event: busEvent })
+      .publish({
+        kind: 'event',
+        id: event.id,
+        origin,
+        tenant: event.tenantId,
+        seq: event.seq,
+        event: busEvent,
+      })
       .catch((err: unknown) => log.warn('bus publish failed', { eventId: event.id, err }))
   }
 }

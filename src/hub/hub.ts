@@ -1,13 +1,15 @@
 // The hub: WebSocket lifecycle, client frames, and fan-out of bus envelopes to Bun topics.
 import type { Server, WebSocketHandler } from 'bun'
-import type { Envelope } from '../bus/bus.ts'
+import type { Bus, Envelope } from '../bus/bus.ts'
+import type { PresenceStore, PresenceUser } from '../presence/store.ts'
 import { CloseCode, ErrorCode } from '../protocol/codes.ts'
 import type { Channel } from '../protocol/frames.ts'
 import { presenceTopic } from '../protocol/topics.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ConnectionData, Socket } from './connection.ts'
 import { clientFrameCheck, isChannel, isKnownType } from './frame-schema.ts'
-import { createMemoryFeed, type FeedOptions, type FeedStore } from './memory-feed.ts'
+import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
+import { createPresence } from './presence.ts'
 import { take } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
 
@@ -30,8 +32,9 @@ export interface HubOptions {
   limits: HubLimits
   /** Reads the event log (gap fill, resume). */
   store: FeedStore
-  /** Bus interest per tenant (the Redis bus subscribes only to tenants with local subscribers). */
-  interest?: FeedOptions['interest']
+  /** Carries presence out; `watch`/`unwatch` follow which tenants have sockets here. */
+  bus: Pick<Bus, 'publish' | 'watch' | 'unwatch'>
+  presence: { store: PresenceStore; ttlMs: number; graceMs: number }
   /** How often every watched tenant is compared with the log (anti-entropy; default 1000 ms). */
   syncIntervalMs?: number
 }
@@ -117,7 +120,6 @@ export function createHub(opts: HubOptions) {
       registry.countSent(ws.data.principal.tenantId, 1)
     },
     sendError,
-    ...(opts.interest ? { interest: opts.interest } : {}),
   })
 
   function subscribe(
@@ -220,19 +222,30 @@ export function createHub(opts: HubOptions) {
     subscribe(ws, channel, f.data?.since, id)
   }
 
-  function presence(
-    tenantId: string,
-    type: 'tenant.user_joined' | 'tenant.user_left',
-    userId: string,
-    name?: string,
-  ) {
-    publish(tenantId, presenceTopic(tenantId), frame(type, { userId, ...(name ? { name } : {}) }))
+  const presence = createPresence({
+    store: opts.presence.store,
+    bus: opts.bus,
+    origin: instanceId,
+    registry,
+    log,
+    ttlMs: opts.presence.ttlMs,
+    graceMs: opts.presence.graceMs,
+  })
+
+  const userOf = (ws: Socket): PresenceUser => {
+    const { tenantId, userId, name } = ws.data.principal
+    return { tenantId, userId, ...(name ? { name } : {}) }
   }
 
   const websocket: WebSocketHandler<ConnectionData> = {
     open(ws) {
       const { principal } = ws.data
-      const isFirst = registry.add(ws)
+      const isFirstOfUser = registry.add(ws)
+      const { tenantId } = principal
+      // The bus carries a tenant's events and presence here while any socket of the tenant is here.
+      if (registry.tenantConnections(tenantId) === 1) {
+        opts.bus.watch(tenantId).catch((err: unknown) => log.warn('bus watch failed', { err }))
+      }
       if (principal.expiresAt !== undefined) armExpiry(ws, principal.expiresAt * 1000)
       send(ws, 'connected', {
         connectionId: ws.data.id,
@@ -247,8 +260,7 @@ export function createHub(opts: HubOptions) {
           burst: limits.burst,
         },
       })
-      if (isFirst)
-        presence(principal.tenantId, 'tenant.user_joined', principal.userId, principal.name)
+      if (isFirstOfUser) presence.connected(userOf(ws))
     },
     message: handleMessage,
     pong(ws) {
@@ -260,8 +272,9 @@ export function createHub(opts: HubOptions) {
       closing.delete(ws)
       if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
       feed.release(ws)
-      const { tenantId, userId, name } = ws.data.principal
-      if (registry.remove(ws)) presence(tenantId, 'tenant.user_left', userId, name)
+      const { tenantId } = ws.data.principal
+      if (registry.remove(ws)) presence.disconnected(userOf(ws))
+      if (registry.tenantConnections(tenantId) === 0) opts.bus.unwatch(tenantId)
     },
   }
 
@@ -316,8 +329,18 @@ export function createHub(opts: HubOptions) {
     },
     /** A committed event from the bus: ordered and deduplicated per tenant, then fanned out to topics. */
     deliver(envelope: Envelope): void {
-      feed.offer(envelope.event)
+      if (envelope.kind === 'event') return feed.offer(envelope.event)
+      const { type, userId, name } = envelope.presence
+      const payload = JSON.stringify({
+        id: envelope.id,
+        type,
+        timestamp: new Date().toISOString(),
+        data: { userId, ...(name ? { name } : {}) },
+      })
+      publish(envelope.tenant, presenceTopic(envelope.tenant), payload)
     },
+    /** Users online in the tenant, on any instance. */
+    onlineUsers: (tenantId: string) => presence.list(tenantId),
     /** Compares every watched tenant with the log now (e.g. after the bus reconnects). */
     syncNow: () => feed.syncAll(),
     /** Closes every socket with 1012 and a random reconnect delay, so clients do not return at once. */
@@ -328,6 +351,7 @@ export function createHub(opts: HubOptions) {
     stop(): void {
       clearInterval(sweeper)
       clearInterval(syncer)
+      presence.stop()
     },
   }
 }

@@ -32,8 +32,6 @@ export interface FeedOptions {
   send(ws: Socket, type: string, data: unknown, id?: string): void
   sendRaw(ws: Socket, frame: string): void
   sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
-  /** Bus interest: called when the first socket of a tenant subscribes and after the last leaves. */
-  interest?: { add(tenantId: string): Promise<void>; remove(tenantId: string): void }
   /** Most events one resume may replay; further behind is `resume_unavailable` (default 10,000). */
   maxReplay?: number
 }
@@ -70,8 +68,6 @@ export function createMemoryFeed(opts: FeedOptions) {
   }
 
   async function watch(ws: Socket, tenantId: string): Promise<void> {
-    const isFirst = sequencer.watchedTenants().indexOf(tenantId) < 0
-    if (isFirst) await opts.interest?.add(tenantId)
     await sequencer.watch(tenantId)
     ws.data.isWatching = true
   }
@@ -83,12 +79,6 @@ export function createMemoryFeed(opts: FeedOptions) {
     if (!ws.data.isWatching) return
     ws.data.isWatching = false
     sequencer.unwatch(tenantId)
-    if (
-      sequencer.highWater(tenantId) === undefined &&
-      !sequencer.watchedTenants().includes(tenantId)
-    ) {
-      opts.interest?.remove(tenantId)
-    }
   }
 
   function subscribeTopics(ws: Socket): void {

@@ -114,14 +114,17 @@ export function createRegistry() {
       for (const [userId, u] of t.users) if (u.memorySubscribers > 0) yield userId
     },
 
-    onlineUsers(tenantId: string): { userId: string; name?: string; connections: number }[] {
-      const t = tenants.get(tenantId)
-      if (!t) return []
-      return [...t.users].map(([userId, u]) => ({
-        userId,
-        connections: u.connections,
-        ...(u.name ? { name: u.name } : {}),
-      }))
+    /** Tenants with at least one socket here. */
+    tenantIds: (): string[] => [...tenants.keys()],
+
+    /** Every user with at least one socket here. */
+    localUsers(): { tenantId: string; userId: string; name?: string }[] {
+      const out = []
+      for (const [tenantId, t] of tenants) {
+        for (const [userId, u] of t.users)
+          out.push({ tenantId, userId, ...(u.name ? { name: u.name } : {}) })
+      }
+      return out
     },
 
     countSent(tenantId: string, n: number): void {

@@ -1,4 +1,4 @@
-// GET /api/v4/ws/status and /api/v4/presence: what this instance's sockets look like, per tenant.
+// GET /api/v4/ws/status (this instance's sockets, per tenant) and /api/v4/presence (who is online).
 import { Elysia } from 'elysia'
 import type { AuthDeps } from '../auth/authenticate.ts'
 import { authPlugin, requireScope } from '../auth/plugin.ts'
@@ -8,6 +8,8 @@ export interface StatusDeps {
   registry: Registry
   instanceId: string
   startedAt: number
+  /** Users online in a tenant, across instances. */
+  onlineUsers: (tenantId: string) => Promise<{ userId: string; name?: string }[]>
 }
 
 export function realtimeStatusController(deps: StatusDeps, auth: AuthDeps) {
@@ -33,10 +35,10 @@ export function realtimeStatusController(deps: StatusDeps, auth: AuthDeps) {
     )
     .get(
       '/presence',
-      ({ principal }) => {
+      async ({ principal }) => {
         requireScope(principal, 'read')
-        return { data: deps.registry.onlineUsers(principal.tenantId) }
+        return { data: await deps.onlineUsers(principal.tenantId) }
       },
-      { detail: { summary: "Users of the caller's tenant connected to this instance" } },
+      { detail: { summary: "Users of the caller's tenant online, on any instance" } },
     )
 }

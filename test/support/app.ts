@@ -56,7 +56,12 @@ export function buildTestApp(
     version: 'test',
     startedAt: Date.now(),
     bus: createLocalBus(),
-    realtime: { registry: createRegistry(), instanceId: 'test', startedAt: Date.now() },
+    realtime: {
+      registry: createRegistry(),
+      instanceId: 'test',
+      startedAt: Date.now(),
+      onlineUsers: async () => [],
+    },
     onCommitted: (e) => committed.push(e),
   })
   return {

@@ -4,6 +4,8 @@ import { createLocalBus } from '../../src/bus/local.ts'
 import { loadConfig } from '../../src/config/load.ts'
 import type { Database } from '../../src/db/database.ts'
 import { createLocalEmbedder } from '../../src/memories/embedder/local.ts'
+import { createLocalPresence } from '../../src/presence/local.ts'
+import type { PresenceStore } from '../../src/presence/store.ts'
 import { type Instance, startInstance } from '../../src/server.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
 import { TEST_SECRET } from './app.ts'
@@ -11,13 +13,14 @@ import { TEST_SECRET } from './app.ts'
 export function startTestInstance(
   database: Database,
   env: Record<string, string> = {},
-  opts: { bus?: Bus } = {},
+  opts: { bus?: Bus; presence?: PresenceStore } = {},
 ): Instance {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_SECRET, ...env })
   return startInstance({
     config,
     database,
     bus: opts.bus ?? createLocalBus(),
+    presence: opts.presence ?? createLocalPresence(),
     embedder: createLocalEmbedder(32),
     log: createLogger('silent'),
     jwtSecret: TEST_SECRET,

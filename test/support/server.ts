@@ -56,7 +56,8 @@ export async function startServer(
         }
       }
       clearTimeout(timer)
-      reject(new Error(`server exited with ${await proc.exited}:\n${lines.join('\n')}`))
+      const stderr = await new Response(proc.stderr).text()
+      reject(new Error(`server exited with ${await proc.exited}:\n${lines.join('\n')}\n${stderr}`))
     })()
   })
   return {

@@ -1,0 +1,53 @@
+// In-process presence for a single instance (no REDIS_URL): the same rules as Redis, in a Map.
+import type { PresenceStore, PresenceUser } from './store.ts'
+
+export function createLocalPresence(): PresenceStore {
+  const tenants = new Map<string, Map<string, { until: number; name?: string }>>()
+  const entriesOf = (tenantId: string) => {
+    let t = tenants.get(tenantId)
+    if (!t) {
+      t = new Map()
+      tenants.set(tenantId, t)
+    }
+    return t
+  }
+  const set = (u: PresenceUser, until: number) => {
+    const prev = entriesOf(u.tenantId).get(u.userId)
+    const name = u.name ?? prev?.name
+    entriesOf(u.tenantId).set(u.userId, { until, ...(name ? { name } : {}) })
+  }
+  return {
+    async connect(u, liveUntil) {
+      const prev = tenants.get(u.tenantId)?.get(u.userId)
+      set(u, liveUntil)
+      return prev === undefined || prev.until < Date.now()
+    },
+    async disconnect(u, graceUntil) {
+      if (tenants.get(u.tenantId)?.has(u.userId)) set(u, graceUntil)
+    },
+    async refresh(users, liveUntil) {
+      for (const u of users) set(u, liveUntil)
+    },
+    async sweep(tenantIds, now) {
+      const gone: PresenceUser[] = []
+      for (const tenantId of tenantIds) {
+        const t = tenants.get(tenantId)
+        if (!t) continue
+        for (const [userId, e] of t) {
+          if (e.until >= now) continue
+          t.delete(userId)
+          gone.push({ tenantId, userId, ...(e.name ? { name: e.name } : {}) })
+        }
+        if (t.size === 0) tenants.delete(tenantId)
+      }
+      return gone
+    },
+    async list(tenantId, now) {
+      const t = tenants.get(tenantId)
+      if (!t) return []
+      return [...t]
+        .filter(([, e]) => e.until >= now)
+        .map(([userId, e]) => ({ userId, ...(e.name ? { name: e.name } : {}) }))
+    },
+  }
+}
