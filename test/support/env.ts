@@ -19,3 +19,6 @@ export const hasPythonWebsockets =
 export const chromiumPath = '/usr/bin/chromium'
 export const hasChromium = Bun.spawnSync(['test', '-x', chromiumPath]).exitCode === 0
 export const nodePath = Bun.which('node')
+export const nginxPath =
+  Bun.which('nginx') ??
+  (Bun.spawnSync(['test', '-x', '/usr/sbin/nginx']).exitCode === 0 ? '/usr/sbin/nginx' : null)

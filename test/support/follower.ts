@@ -6,6 +6,8 @@ export interface Follower {
   /** Every memory frame received, in arrival order (duplicates included, to be counted). */
   frames: AnyFrame[]
   reconnects: number
+  /** The instance the current connection is on (from its `connected` frame). */
+  instanceId?: string
   /** The seq the first subscription started after. */
   startSeq(): number | undefined
   ready: Promise<void>
@@ -34,6 +36,7 @@ export function follow(urls: string[], token: string, first: number): Follower {
     socket.onmessage = (e) => {
       const frame = JSON.parse(String(e.data)) as AnyFrame
       if (frame.type === 'connected') {
+        f.instanceId = frame.data.instanceId
         const data =
           lastSeq === undefined ? { channel: 'memories' } : { channel: 'memories', since: lastSeq }
         socket.send(JSON.stringify({ id: 'sub', type: 'subscribe', timestamp: '', data }))
