@@ -113,9 +113,9 @@ for (const backend of backends) {
       await Promise.all([a.close(), b === a ? undefined : b.close()])
     })
 
-    test.skipIf(!backend.filtersByTenant)(
-      'an instance gets nothing for tenants it does not watch',
-      async () => {
+    // Only buses that route by tenant can be asked this; the in-process bus serves one process.
+    if (backend.filtersByTenant)
+      test('an instance gets nothing for tenants it does not watch', async () => {
         const [a, b] = await backend.pair()
         const got: string[] = []
         b.subscribe((e) => got.push(e.tenant))
@@ -131,8 +131,7 @@ for (const backend of backends) {
         await Bun.sleep(100)
         expect(got).toEqual(['mine'])
         await Promise.all([a.close(), b.close()])
-      },
-    )
+      })
 
     test('isHealthy is true while connected', async () => {
       const [a] = await backend.pair()

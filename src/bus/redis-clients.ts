@@ -7,22 +7,28 @@ export interface RedisClients {
   isSharded: boolean
 }
 
+/**
+ * The publisher (also used for presence) queues commands only while (re)connecting and gives up
+ * after one retry, so an outage costs a short wait, not unbounded memory: the event log covers what
+ * was not published. The subscriber retries for ever and restores its subscriptions.
+ */
 export function connectRedis(url: string, mode: 'single' | 'cluster'): RedisClients {
-  // Publishing fails fast while Redis is away (no offline queue): the event log covers the gap.
-  const common = { lazyConnect: false, maxRetriesPerRequest: 1 }
   if (mode === 'cluster') {
     const u = new URL(url)
     const seed = [{ host: u.hostname, port: Number(u.port || 6379) }]
-    const redisOptions = { ...(u.password ? { password: decodeURIComponent(u.password) } : {}) }
+    const redisOptions = {
+      maxRetriesPerRequest: 1,
+      ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    }
     return {
-      publisher: new Cluster(seed, { redisOptions, enableOfflineQueue: false }),
+      publisher: new Cluster(seed, { redisOptions }),
       subscriber: new Cluster(seed, { redisOptions, shardedSubscribers: true }),
       isSharded: true,
     }
   }
   return {
-    publisher: new Redis(url, { ...common, enableOfflineQueue: false }),
-    subscriber: new Redis(url, { ...common, maxRetriesPerRequest: null }),
+    publisher: new Redis(url, { maxRetriesPerRequest: 1 }),
+    subscriber: new Redis(url, { maxRetriesPerRequest: null }),
     isSharded: false,
   }
 }

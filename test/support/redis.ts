@@ -71,3 +71,97 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
   await redis.start()
   return redis
 }
+
+export interface PrivateRedisCluster {
+  ports: number[]
+  /** A seed URL (any node). */
+  url: string
+  stop(): Promise<void>
+}
+
+async function isFree(port: number): Promise<boolean> {
+  try {
+    const s = Bun.listen({ hostname: '127.0.0.1', port, socket: { data() {} } })
+    s.stop(true)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Three masters with `--cluster-enabled yes` on free ports (each port + 10000 free too), joined by redis-cli. */
+export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
+  const ports: number[] = []
+  for (let tries = 0; ports.length < 3 && tries < 200; tries++) {
+    const p = 20000 + Math.floor(Math.random() * 25000)
+    if (!ports.includes(p) && (await isFree(p)) && (await isFree(p + 10000))) ports.push(p)
+  }
+  const dir = (await import('node:fs')).mkdtempSync(
+    `${(await import('node:os')).tmpdir()}/puo-rcluster-`,
+  )
+  const procs = ports.map((port) =>
+    Bun.spawn(
+      [
+        redisServerPath as string,
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `${dir}/nodes-${port}.conf`,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { stdout: 'ignore', stderr: 'ignore' },
+    ),
+  )
+  for (const port of ports) {
+    for (let i = 0; i < 100; i++) {
+      const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
+        (s) => {
+          s.end()
+          return true
+        },
+        () => false,
+      )
+      if (ok) break
+      await Bun.sleep(50)
+    }
+  }
+  const create = Bun.spawnSync(
+    [
+      'redis-cli',
+      '--cluster',
+      'create',
+      ...ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ],
+    { stdout: 'pipe', stderr: 'pipe' },
+  )
+  if (create.exitCode !== 0)
+    throw new Error(`redis-cli --cluster create failed: ${create.stderr.toString()}`)
+  // Wait until every node agrees the cluster is up.
+  for (let i = 0; i < 100; i++) {
+    const states = ports.map((p) =>
+      Bun.spawnSync(['redis-cli', '-p', String(p), 'cluster', 'info']).stdout.toString(),
+    )
+    if (states.every((s) => s.includes('cluster_state:ok'))) break
+    await Bun.sleep(100)
+  }
+  return {
+    ports,
+    url: `redis://127.0.0.1:${ports[0]}`,
+    async stop() {
+      for (const p of procs) p.kill('SIGKILL')
+      await Promise.all(procs.map((p) => p.exited))
+    },
+  }
+}
