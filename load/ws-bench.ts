@@ -1,6 +1,10 @@
 // WebSocket benchmark: idle memory per connection, and create→event latency while N sockets listen.
 //
 //   bun load/ws-bench.ts --connections 1000 --tenants 10 --rate 20 --duration 20 [--db postgres] [--cpus 0]
+//   bun load/ws-bench.ts --db postgres --instances 3 --redis redis://127.0.0.1:6379 …
+//
+// With --instances N (PostgreSQL and Redis), sockets are spread round-robin over the instances and
+// every write goes to the first one, so (N-1)/N of the deliveries cross instances through Redis.
 //
 // Opens `connections` sockets spread evenly over `tenants` (one user each), all subscribed to
 // `memories`; measures the server's RSS before and after; then creates team memories through REST at
@@ -18,8 +22,27 @@ const tenants = Number(flags.get('tenants') ?? 10)
 const rate = Number(flags.get('rate') ?? 20)
 const durationS = Number(flags.get('duration') ?? 20)
 const cpus = flags.get('cpus')
+const instances = Number(flags.get('instances') ?? 1)
+const redisUrl = flags.get('redis')
+if (instances > 1 && (db !== 'postgres' || !redisUrl))
+  throw new Error('--instances > 1 needs --db postgres and --redis URL')
 
-const server = await startBenchServer({ db, ...(cpus ? { cpus } : {}) })
+const server = await startBenchServer({
+  db,
+  ...(cpus ? { cpus } : {}),
+  ...(redisUrl ? { env: { REDIS_URL: redisUrl } } : {}),
+})
+const others = await Promise.all(
+  Array.from({ length: instances - 1 }, () =>
+    startBenchServer({
+      db,
+      databaseUrl: server.databaseUrl,
+      secret: server.secret,
+      env: { REDIS_URL: redisUrl as string },
+    }),
+  ),
+)
+const urls = [server.url, ...others.map((o) => o.url)]
 const sent = new Map<number, number>()
 const latencies: number[] = []
 const received = new Map<number, number>()
@@ -75,6 +98,7 @@ try {
   const report = {
     date: new Date().toISOString(),
     db,
+    instances,
     connections,
     tenants,
     ratePerSecond: rate,
@@ -83,7 +107,8 @@ try {
     connectMs: Math.round(connectMs),
     rssBeforeMB: +(rssBefore / 1048576).toFixed(1),
     rssAfterMB: +(rssAfter / 1048576).toFixed(1),
-    kbPerConnection: +((rssAfter - rssBefore) / connections / 1024).toFixed(2),
+    // Only meaningful with one instance (the first instance holds 1/N of the sockets otherwise).
+    kbPerConnection: +((rssAfter - rssBefore) / (connections / instances) / 1024).toFixed(2),
     creates: total,
     createErrors: errors,
     expectedDeliveries: expected,
@@ -96,6 +121,7 @@ try {
   console.log(JSON.stringify(report))
   for (const ws of sockets) ws.close()
 } finally {
+  await Promise.all(others.map((o) => o.stop()))
   await server.stop()
 }
 
@@ -105,7 +131,9 @@ async function openListener(i: number): Promise<WebSocket> {
     userId: `u${i}`,
     ttlSeconds: 3600,
   })
-  const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/v4/ws?token=${token}`)
+  const ws = new WebSocket(
+    `${(urls[i % urls.length] as string).replace('http', 'ws')}/api/v4/ws?token=${token}`,
+  )
   const seen = new Set<number>()
   await new Promise<void>((resolve, reject) => {
     ws.onerror = () => reject(new Error(`socket ${i} failed`))

@@ -6,6 +6,8 @@ import postgres from 'postgres'
 
 export interface BenchServer {
   url: string
+  /** The database it uses ('' for PGlite). */
+  databaseUrl: string
   pid: number
   secret: string
   /** Resident memory of the server process, in bytes. */
@@ -19,13 +21,17 @@ const root = new URL('../..', import.meta.url).pathname
 
 export async function startBenchServer(opts: {
   db: 'pglite' | 'postgres'
+  /** Use this PostgreSQL database instead of creating one (several instances share it). */
+  databaseUrl?: string
+  /** Share one JWT secret between instances. */
+  secret?: string
   env?: Record<string, string>
   /** Runtime flags for the server, e.g. --cpu-prof-md. */
   flags?: string[]
   /** Run the server under `taskset -c <cpus>`. */
   cpus?: string
 }): Promise<BenchServer> {
-  const secret = crypto.randomUUID() + crypto.randomUUID()
+  const secret = opts.secret ?? crypto.randomUUID() + crypto.randomUUID()
   const dataDir = mkdtempSync(join(tmpdir(), 'puo-bench-'))
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -39,7 +45,9 @@ export async function startBenchServer(opts: {
     ...opts.env,
   }
   let dropDb: (() => Promise<void>) | undefined
-  if (opts.db === 'postgres') {
+  if (opts.db === 'postgres' && opts.databaseUrl) {
+    env.DATABASE_URL = opts.databaseUrl
+  } else if (opts.db === 'postgres') {
     const admin = process.env.DATABASE_URL
     if (!admin)
       throw new Error(
@@ -67,6 +75,7 @@ export async function startBenchServer(opts: {
   const url = await listeningUrl(proc.stdout)
   return {
     url,
+    databaseUrl: env.DATABASE_URL ?? '',
     pid: proc.pid,
     secret,
     rss: () => {

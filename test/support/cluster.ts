@@ -29,7 +29,15 @@ export async function startCluster(
     EVENT_SYNC_INTERVAL_MS: '500',
     ...opts.env,
   })
-  const servers = await Promise.all(Array.from({ length: n }, (_, i) => startServer(envFor(i))))
+  const started = await Promise.allSettled(
+    Array.from({ length: n }, (_, i) => startServer(envFor(i))),
+  )
+  const servers = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  const failed = started.find((r) => r.status === 'rejected')
+  if (failed) {
+    await Promise.all(servers.map((s) => s.stop()))
+    throw (failed as PromiseRejectedResult).reason
+  }
   const cluster: TestCluster = {
     servers,
     urls: servers.map((s) => s.url),

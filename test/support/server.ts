@@ -12,6 +12,9 @@ export interface RunningServer {
 
 const root = new URL('../..', import.meta.url).pathname
 
+/** Every server process a test started; the run's teardown kills any still alive (see test/setup.ts). */
+export const spawnedServers = new Set<Subprocess>()
+
 export function runCli(args: string[], env: Record<string, string>) {
   const proc = Bun.spawnSync([process.execPath, 'src/cli/main.ts', ...args], {
     cwd: root,
@@ -31,6 +34,8 @@ export async function startServer(
     stdout: 'pipe',
     stderr: 'pipe',
   })
+  spawnedServers.add(proc)
+  void proc.exited.then(() => spawnedServers.delete(proc))
   const lines: string[] = []
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
