@@ -3,6 +3,7 @@ import { createBus } from './bus/index.ts'
 import { connectRedis } from './bus/redis-clients.ts'
 import { resolveJwtSecret } from './config/dev-secret.ts'
 import { type Config, ConfigError, loadConfig } from './config/load.ts'
+import { guardAgainstDriverDefect } from './db/driver-guard.ts'
 import { openDatabase } from './db/index.ts'
 import { createEmbedder } from './memories/embedder/index.ts'
 import { createLocalPresence } from './presence/local.ts'
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   const config = configOrExit()
   const instanceId = config.INSTANCE_ID ?? `puo-${crypto.randomUUID().slice(0, 8)}`
   const log = createLogger(config.LOG_LEVEL, { instance: instanceId })
+  guardAgainstDriverDefect(log)
   const secret = resolveJwtSecret(config)
   if (secret.isGenerated) {
     log.warn(

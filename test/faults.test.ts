@@ -5,6 +5,7 @@ import { signToken } from '../src/auth/jwt.ts'
 import { createLocalBus } from '../src/bus/local.ts'
 import { createRedisBus } from '../src/bus/redis.ts'
 import type { Database } from '../src/db/database.ts'
+import { guardAgainstDriverDefect } from '../src/db/driver-guard.ts'
 import { openPostgres } from '../src/db/postgres.ts'
 import type { Instance } from '../src/server.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
@@ -30,14 +31,18 @@ describe.skipIf(!isAvailable)('faults', () => {
   let databaseUrl: string
   let database: Database
   const instances: Instance[] = []
-  const redisBus = (origin: string) =>
-    createRedisBus({
+  const buses: { close(): Promise<void> }[] = []
+  const redisBus = (origin: string) => {
+    const bus = createRedisBus({
       publisher: new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
       subscriber: new Redis(redis.url, { maxRetriesPerRequest: null, retryStrategy: () => 100 }),
       origin,
       isSharded: false,
       log,
     })
+    buses.push(bus)
+    return bus
+  }
   beforeAll(async () => {
     redis = await startPrivateRedis()
     databaseUrl = await freshPostgresUrl(postgresUrl as string)
@@ -46,6 +51,7 @@ describe.skipIf(!isAvailable)('faults', () => {
   })
   afterAll(async () => {
     for (const i of instances) await i.stop()
+    for (const b of buses) await b.close()
     await database?.close()
     await redis?.stop()
   })
@@ -121,12 +127,13 @@ describe.skipIf(!isAvailable)('faults', () => {
     const viaProxy = new URL(databaseUrl)
     viaProxy.port = String(proxy.port)
     const proxied = openPostgres({ url: viaProxy.toString(), max: 3 })
+    // What main.ts installs at boot: the driver's known closed-socket write must not end the process.
+    guardAgainstDriverDefect(log)
     const instance = startTestInstance(
       proxied,
       { EVENT_SYNC_INTERVAL_MS: '200' },
       { bus: createLocalBus() },
     )
-    instances.push(instance)
     try {
       const tok = await token('pg-down', 'alice')
       const s = await openSocket(wsUrl(instance, `?token=${tok}`))
@@ -156,6 +163,8 @@ describe.skipIf(!isAvailable)('faults', () => {
       expect(s.of('memory.created').some((f) => f.data.memory.content === 'refused')).toBe(false)
       await s.close()
     } finally {
+      await instance.stop()
+      await proxied.close()
       proxy.stop()
     }
   }, 30_000)

@@ -1,13 +1,11 @@
 // Many instances, no lost events: three server processes on one PostgreSQL and a private Redis.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { asc, inArray } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
 import { openPostgres } from '../src/db/postgres.ts'
-import { type EventRow, events } from '../src/db/schema.ts'
 import { startCluster, type TestCluster } from './support/cluster.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
-import { expectedFor } from './support/expected.ts'
+import { expectedFrames, quietLog } from './support/expected.ts'
 import { type Follower, follow } from './support/follower.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
@@ -73,24 +71,9 @@ describe.skipIf(!isAvailable)('three instances, one Redis', () => {
 
   /** Waits for the log to go quiet, then checks every client against what it was entitled to. */
   async function verify(clients: Client[], tenants: string[]) {
-    let log: EventRow[] = []
-    for (let stable = 0, last = -1; stable < 6; await Bun.sleep(250)) {
-      log = await db.db
-        .select()
-        .from(events)
-        .where(inArray(events.tenantId, tenants))
-        .orderBy(asc(events.tenantId), asc(events.seq))
-      stable = log.length === last ? stable + 1 : 0
-      last = log.length
-    }
+    const log = await quietLog(db.db, tenants, 250, 6)
     for (const c of clients) {
-      const start = c.follower.startSeq() ?? 0
-      const expected = log
-        .filter((e) => e.tenantId === c.tenant && e.seq > start)
-        .flatMap((e) => {
-          const type = expectedFor(e, c.user)
-          return type ? [`${e.seq} ${type} ${e.id}`] : []
-        })
+      const expected = expectedFrames(log, c.tenant, c.user, c.follower.startSeq() ?? 0)
       const got = () => c.follower.frames.map((f) => `${f.seq} ${f.type} ${f.id}`)
       for (let i = 0; i < 100 && got().length < expected.length; i++) await Bun.sleep(100)
       await Bun.sleep(100)

@@ -1,12 +1,10 @@
 // Isolation under a random workload: every client receives exactly the events it may see, once, in seq order.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { asc, inArray } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
-import { type EventRow, events } from '../src/db/schema.ts'
 import type { Instance } from '../src/server.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
-import { expectedFor } from './support/expected.ts'
+import { expectedFrames, quietLog } from './support/expected.ts'
 import { openSocket, startTestInstance, type TestSocket, wsUrl } from './support/realtime.ts'
 
 /** A small deterministic PRNG, so a failing sequence can be replayed from its seed. */
@@ -110,23 +108,9 @@ describe('isolation across tenants, users and visibility', () => {
     expect(ops).toBeGreaterThan(60)
 
     // Wait until the log is quiet (embeddings done), then until every client has what it should.
-    let log: EventRow[] = []
-    for (let stable = 0, last = -1; stable < 5; await Bun.sleep(100)) {
-      log = await database.db
-        .select()
-        .from(events)
-        .where(inArray(events.tenantId, tenants))
-        .orderBy(asc(events.tenantId), asc(events.seq))
-      stable = log.length === last ? stable + 1 : 0
-      last = log.length
-    }
+    const log = await quietLog(database.db, tenants, 100, 5)
     for (const c of clients) {
-      const expected = log
-        .filter((e) => e.tenantId === c.tenant)
-        .flatMap((e) => {
-          const type = expectedFor(e, c.user)
-          return type ? [`${e.seq} ${type} ${e.id}`] : []
-        })
+      const expected = expectedFrames(log, c.tenant, c.user)
       const got = () =>
         c.socket.frames.filter((f) => f.seq !== undefined).map((f) => `${f.seq} ${f.type} ${f.id}`)
       await c.socket

@@ -42,6 +42,15 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
     for (const h of handlers) h(envelope)
   }
   subscriber.on(isSharded ? 'smessage' : 'message', onMessage)
+  // Connection errors are expected during an outage (ioredis reconnects); log them, at most every 10 s.
+  let lastErrorLog = 0
+  const onError = (err: Error) => {
+    if (Date.now() - lastErrorLog < 10_000) return
+    lastErrorLog = Date.now()
+    log.warn('redis connection error', { err: err.message })
+  }
+  publisher.on('error', onError)
+  subscriber.on('error', onError)
 
   let hasBeenReady = subscriber.status === 'ready'
   subscriber.on('ready', () => {

@@ -1,5 +1,7 @@
 // What a user should receive for each logged event, by the visibility rules (the test oracle).
-import type { EventRow } from '../../src/db/schema.ts'
+import { asc, inArray } from 'drizzle-orm'
+import type { Db } from '../../src/db/database.ts'
+import { type EventRow, events } from '../../src/db/schema.ts'
 
 /** The frame type this user gets for the event, or undefined when they get nothing. */
 export function expectedFor(
@@ -15,4 +17,39 @@ export function expectedFor(
     }
   }
   return e.visibility === 'team' || isOwner ? e.type : undefined
+}
+
+/** The tenants' event log once it has stopped growing (late embeddings included), oldest first. */
+export async function quietLog(
+  db: Db,
+  tenants: string[],
+  pollMs = 100,
+  stableRounds = 5,
+): Promise<EventRow[]> {
+  let log: EventRow[] = []
+  for (let stable = 0, last = -1; stable < stableRounds; await Bun.sleep(pollMs)) {
+    log = await db
+      .select()
+      .from(events)
+      .where(inArray(events.tenantId, tenants))
+      .orderBy(asc(events.tenantId), asc(events.seq))
+    stable = log.length === last ? stable + 1 : 0
+    last = log.length
+  }
+  return log
+}
+
+/** "seq type id" of every frame this user should have received after `afterSeq`, in order. */
+export function expectedFrames(
+  log: EventRow[],
+  tenantId: string,
+  userId: string,
+  afterSeq = 0,
+): string[] {
+  return log
+    .filter((e) => e.tenantId === tenantId && e.seq > afterSeq)
+    .flatMap((e) => {
+      const type = expectedFor(e, userId)
+      return type ? [`${e.seq} ${type} ${e.id}`] : []
+    })
 }

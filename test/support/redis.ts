@@ -20,6 +20,22 @@ export async function freePort(): Promise<number> {
   return port
 }
 
+/** Resolves once something accepts TCP connections on the port (5 s at most). */
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
+      (s) => {
+        s.end()
+        return true
+      },
+      () => false,
+    )
+    if (ok) return
+    await Bun.sleep(50)
+  }
+  throw new Error(`nothing listens on ${port}`)
+}
+
 export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
   const port = await freePort()
   let proc: Subprocess | undefined
@@ -42,18 +58,7 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
         ],
         { stdout: 'ignore', stderr: 'ignore' },
       )
-      for (let i = 0; i < 100; i++) {
-        const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
-          (s) => {
-            s.end()
-            return true
-          },
-          () => false,
-        )
-        if (ok) return
-        await Bun.sleep(50)
-      }
-      throw new Error(`redis-server did not start on ${port}`)
+      await waitForPort(port)
     },
     async kill(sig = 'SIGKILL') {
       proc?.kill(sig)
@@ -121,19 +126,7 @@ export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
       { stdout: 'ignore', stderr: 'ignore' },
     ),
   )
-  for (const port of ports) {
-    for (let i = 0; i < 100; i++) {
-      const ok = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
-        (s) => {
-          s.end()
-          return true
-        },
-        () => false,
-      )
-      if (ok) break
-      await Bun.sleep(50)
-    }
-  }
+  for (const port of ports) await waitForPort(port)
   const create = Bun.spawnSync(
     [
       'redis-cli',
