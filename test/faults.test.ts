@@ -1,11 +1,13 @@
 // Faults: a writer that never publishes, Redis down (degraded, local delivery goes on), PostgreSQL down (503).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { signToken } from '../src/auth/jwt.ts'
 import { createLocalBus } from '../src/bus/local.ts'
 import { createRedisBus } from '../src/bus/redis.ts'
 import type { Database } from '../src/db/database.ts'
-import { guardAgainstDriverDefect } from '../src/db/driver-guard.ts'
 import { openPostgres } from '../src/db/postgres.ts'
 import type { Instance } from '../src/server.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
@@ -14,12 +16,13 @@ import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
+import { startServer } from './support/server.ts'
 import { startTcpProxy } from './support/tcp-proxy.ts'
 
 const isAvailable = postgresUrl !== undefined && redisServerPath !== null
 const log = createLogger('silent')
 const token = (tenantId: string, userId: string) => signToken(TEST_SECRET, { tenantId, userId })
-const post = (instance: Instance, tok: string, content: string) =>
+const postTo = (instance: Instance, tok: string, content: string) =>
   fetch(`${instance.url}/api/v4/memories`, {
     method: 'POST',
     headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
@@ -67,7 +70,7 @@ describe.skipIf(!isAvailable)('faults', () => {
     const tok = await token('crash', 'alice')
     const s = await openSocket(wsUrl(reader, `?token=${tok}`))
     await s.subscribe('memories')
-    expect((await post(silentWriter, tok, 'committed, never published')).status).toBe(201)
+    expect((await postTo(silentWriter, tok, 'committed, never published')).status).toBe(201)
     const f = await s.waitFor((x) => x.type === 'memory.created', 'event from the log', 5000)
     expect(f.data.memory.content).toBe('committed, never published')
     await s.close()
@@ -90,7 +93,7 @@ describe.skipIf(!isAvailable)('faults', () => {
         failing: ['bus'],
         bus: { status: 'down' },
       })
-      expect((await post(a, tok, 'during the outage')).status).toBe(201)
+      expect((await postTo(a, tok, 'during the outage')).status).toBe(201)
       const local = await onA.waitFor((x) => x.type === 'memory.created', 'local delivery', 1000)
       expect(local.data.memory.content).toBe('during the outage')
       const remote = await onB.waitFor(
@@ -113,7 +116,7 @@ describe.skipIf(!isAvailable)('faults', () => {
     expect(((await (await fetch(`${a.url}/health`)).json()) as { status: string }).status).toBe(
       'ok',
     )
-    expect((await post(b, tok, 'after')).status).toBe(201)
+    expect((await postTo(b, tok, 'after')).status).toBe(201)
     await onA.waitFor(
       (x) => x.type === 'memory.created' && x.data.memory.content === 'after',
       'after recovery',
@@ -122,29 +125,35 @@ describe.skipIf(!isAvailable)('faults', () => {
   }, 30_000)
 
   test('PostgreSQL unreachable: REST answers 503, sockets stay open; it recovers when the database returns', async () => {
+    // A real server process, so the outage runs with everything main.ts installs at boot.
     const target = new URL(databaseUrl)
     const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
     const viaProxy = new URL(databaseUrl)
     viaProxy.port = String(proxy.port)
-    const proxied = openPostgres({ url: viaProxy.toString(), max: 3 })
-    // What main.ts installs at boot: the driver's known closed-socket write must not end the process.
-    guardAgainstDriverDefect(log)
-    const instance = startTestInstance(
-      proxied,
-      { EVENT_SYNC_INTERVAL_MS: '200' },
-      { bus: createLocalBus() },
-    )
+    const server = await startServer({
+      DATABASE_URL: viaProxy.toString(),
+      JWT_SECRET: TEST_SECRET,
+      EVENT_SYNC_INTERVAL_MS: '200',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-pgdown-')),
+    })
+    const post = (content: string) =>
+      fetch(`${server.url}/api/v4/memories`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content, visibility: 'team' }),
+      })
+    const tok = await token('pg-down', 'alice')
     try {
-      const tok = await token('pg-down', 'alice')
-      const s = await openSocket(wsUrl(instance, `?token=${tok}`))
+      const s = await openSocket(`${server.url.replace('http', 'ws')}/api/v4/ws?token=${tok}`)
       await s.subscribe('memories')
       proxy.cut()
-      const write = await post(instance, tok, 'refused')
+      const write = await post('refused')
       expect(write.status).toBe(503)
       expect(((await write.json()) as { error: { code: string } }).error.code).toBe(
         'database_unavailable',
       )
-      expect((await fetch(`${instance.url}/health`)).status).toBe(503)
+      expect((await fetch(`${server.url}/health`)).status).toBe(503)
+      await Bun.sleep(1000) // background work (sync, embeddings) keeps hitting the dead connections
       const pong = s.send('ping')
       await s.waitFor((f) => f.id === pong, 'pong while the database is down')
       expect(s.ws.readyState).toBe(WebSocket.OPEN)
@@ -152,20 +161,27 @@ describe.skipIf(!isAvailable)('faults', () => {
       proxy.restore()
       let status = 0
       for (let i = 0; i < 50 && status !== 201; i++) {
-        status = (await post(instance, tok, 'accepted again')).status
+        status = (await post('accepted again')).status
         if (status !== 201) await Bun.sleep(200)
       }
       expect(status).toBe(201)
       await s.waitFor(
         (f) => f.type === 'memory.created' && f.data.memory.content === 'accepted again',
         'event after recovery',
+        15_000,
       )
       expect(s.of('memory.created').some((f) => f.data.memory.content === 'refused')).toBe(false)
+      let health = 0
+      for (let i = 0; i < 50 && health !== 200; i++) {
+        health = (await fetch(`${server.url}/health`)).status
+        if (health !== 200) await Bun.sleep(100)
+      }
+      expect(health).toBe(200)
+      expect(server.proc.exitCode).toBeNull()
       await s.close()
     } finally {
-      await instance.stop()
-      await proxied.close()
+      await server.stop()
       proxy.stop()
     }
-  }, 30_000)
+  }, 60_000)
 })
