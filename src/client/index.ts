@@ -1,0 +1,13 @@
+// The PUO Memo client SDK (browsers, Bun, Node ≥ 20): `import { PuoMemoWebSocket } from 'puo-memo/client'`.
+export { CloseCode, ErrorCode, isTerminalClose } from '../protocol/codes.ts'
+export type { Channel, MemoryJson, ServerFrame } from '../protocol/frames.ts'
+export { type BackoffOptions, backoffDelay } from './backoff.ts'
+export { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
+export {
+  type ConnectionState,
+  type PuoMemoOptions,
+  PuoMemoWebSocket,
+  type TokenSource,
+  type WebSocketClass,
+  type WebSocketLike,
+} from './puo-memo-websocket.ts'

@@ -1,0 +1,270 @@
+// PuoMemoWebSocket: the PUO Memo real-time client for browsers, Bun and Node (give it a WebSocket class).
+// Reconnects with jittered backoff, refreshes its token first, resumes from the last seq, dedupes by id.
+import { CloseCode, ErrorCode, isTerminalClose } from '../protocol/codes.ts'
+import { type Channel, type Frame, PROTOCOL_VERSION, type ServerFrame } from '../protocol/frames.ts'
+import { type BackoffOptions, backoffDelay } from './backoff.ts'
+import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
+export type TokenSource = string | { getToken: () => string | Promise<string> }
+
+/** The subset of the WebSocket API the client uses (browser, Bun, or the `ws` package). */
+export interface WebSocketLike {
+  readyState: number
+  send(data: string): void
+  close(code?: number, reason?: string): void
+  onopen: ((ev: unknown) => void) | null
+  onmessage: ((ev: { data: unknown }) => void) | null
+  onclose: ((ev: { code: number; reason: string }) => void) | null
+  onerror: ((ev: unknown) => void) | null
+}
+export type WebSocketClass = new (url: string) => WebSocketLike
+
+export interface PuoMemoOptions {
+  /** ws(s)://host/api/v4/ws; in a browser it defaults to the page's host. */
+  url?: string
+  /** Defaults to globalThis.WebSocket. */
+  WebSocket?: WebSocketClass
+  /** Channels subscribed on every (re)connect (default ["memories"]). */
+  channels?: Channel[]
+  reconnect?: BackoffOptions & { enabled?: boolean }
+  /** Client pings this often so a dead link is noticed (default 25,000 ms). */
+  pingIntervalMs?: number
+  /** Reconnect when nothing at all arrived for this long (default 2 × ping interval + 5 s). */
+  watchdogMs?: number
+  offlineQueue?: OfflineQueueOptions
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: each event's data has its own shape; callers annotate their handler
+type Handler = (data: any, frame: any) => void
+
+const OPEN = 1
+
+export class PuoMemoWebSocket {
+  state: ConnectionState = 'idle'
+  /** Highest seq received on the memories channel: the resume position. */
+  lastSeq: number | undefined
+  private ws: WebSocketLike | undefined
+  private readonly handlers = new Map<string, Set<Handler>>()
+  private readonly seen = new Set<string>()
+  private readonly queue: OfflineQueue<string>
+  private readonly channels: Set<Channel>
+  private attempt = 0
+  private wanted = false
+  private retryTimer: ReturnType<typeof setTimeout> | undefined
+  private pingTimer: ReturnType<typeof setInterval> | undefined
+  private lastHeard = 0
+
+  constructor(
+    private readonly token: TokenSource,
+    private readonly opts: PuoMemoOptions = {},
+  ) {
+    this.channels = new Set(opts.channels ?? ['memories'])
+    this.queue = new OfflineQueue(opts.offlineQueue)
+  }
+
+  /** Subscribe to a server frame type (`memory.created` …) or a client event: state, error, resync, closed. */
+  on(type: string, handler: Handler): () => void {
+    const set = this.handlers.get(type) ?? new Set<Handler>()
+    this.handlers.set(type, set)
+    set.add(handler)
+    return () => this.off(type, handler)
+  }
+
+  off(type: string, handler: Handler): void {
+    this.handlers.get(type)?.delete(handler)
+  }
+
+  /** Opens the connection (and keeps it open until disconnect()). Resolves once `connected` arrived. */
+  connect(): Promise<void> {
+    this.wanted = true
+    return new Promise((resolve) => {
+      const off = this.on('state', (s) => {
+        if (s !== 'open') return
+        off()
+        resolve()
+      })
+      if (this.state === 'idle' || this.state === 'closed') void this.open()
+    })
+  }
+
+  disconnect(): void {
+    this.wanted = false
+    clearTimeout(this.retryTimer)
+    this.stopPinging()
+    this.ws?.close(CloseCode.normal, 'client disconnect')
+    this.ws = undefined
+    this.setState('closed')
+  }
+
+  subscribe(channel: Channel): void {
+    this.channels.add(channel)
+    this.send('subscribe', this.subscription(channel))
+  }
+
+  /** Memories resume from the last seq seen; the first subscription has none. */
+  private subscription(channel: Channel): { channel: Channel; since?: number } {
+    return channel === 'memories' && this.lastSeq !== undefined
+      ? { channel, since: this.lastSeq }
+      : { channel }
+  }
+
+  unsubscribe(channel: Channel): void {
+    this.channels.delete(channel)
+    this.send('unsubscribe', { channel })
+  }
+
+  /** Sends a frame now, or queues it until the connection is open again. */
+  send(type: string, data: unknown = {}): void {
+    const frame = JSON.stringify({ id: newId(), type, timestamp: new Date().toISOString(), data })
+    if (this.ws?.readyState === OPEN && this.state === 'open') this.ws.send(frame)
+    else if (this.queue.push(frame))
+      this.emit('error', new Error('offline queue full: oldest message dropped'))
+  }
+
+  private async open(): Promise<void> {
+    this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting')
+    let token: string
+    try {
+      token = typeof this.token === 'string' ? this.token : await this.token.getToken()
+    } catch (err) {
+      this.emit('error', err)
+      return this.scheduleReconnect()
+    }
+    if (!this.wanted) return
+    const Ctor =
+      this.opts.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketClass }).WebSocket
+    const ws = new Ctor(`${this.url()}?token=${encodeURIComponent(token)}`)
+    this.ws = ws
+    ws.onmessage = (ev) => this.receive(String(ev.data))
+    ws.onerror = () => {}
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return
+      this.ws = undefined
+      this.stopPinging()
+      this.handleClose(ev.code, ev.reason)
+    }
+  }
+
+  private receive(raw: string): void {
+    this.lastHeard = Date.now()
+    let frame: ServerFrame
+    try {
+      frame = JSON.parse(raw) as ServerFrame
+    } catch {
+      return this.emit('error', new Error('received a frame that is not JSON'))
+    }
+    if (frame.type === 'connected') return this.onConnected()
+    if (frame.type === 'error' && frame.data.code === ErrorCode.resumeUnavailable) {
+      this.lastSeq = undefined
+      this.emit('resync', frame.data)
+      return this.send('subscribe', { channel: 'memories' })
+    }
+    if (frame.type === 'subscribed' && frame.data.channel === 'memories') {
+      this.lastSeq = Math.max(this.lastSeq ?? 0, frame.data.seq)
+    }
+    const seq = (frame as { seq?: number }).seq
+    if (seq !== undefined) {
+      if (this.seen.has(frame.id)) return
+      this.remember(frame.id)
+      this.lastSeq = Math.max(this.lastSeq ?? 0, seq)
+    }
+    this.emit(frame.type, frame.data, frame)
+  }
+
+  private onConnected(): void {
+    this.attempt = 0
+    this.setState('open')
+    for (const channel of this.channels) this.send('subscribe', this.subscription(channel))
+    for (const frame of this.queue.drain()) this.ws?.send(frame)
+    this.startPinging()
+  }
+
+  private handleClose(code: number, reason: string): void {
+    if (!this.wanted) return this.setState('closed')
+    if (isTerminalClose(code)) {
+      this.wanted = false
+      this.setState('closed')
+      return this.emit('closed', { code, reason })
+    }
+    let hint = 0
+    if (code === CloseCode.serviceRestart || code === CloseCode.tryAgainLater) {
+      try {
+        hint = Number((JSON.parse(reason) as { retryAfterMs?: number }).retryAfterMs) || 0
+      } catch {}
+    }
+    this.scheduleReconnect(hint)
+  }
+
+  private scheduleReconnect(minDelay = 0): void {
+    if (!this.wanted || this.opts.reconnect?.enabled === false) return this.setState('closed')
+    this.setState('reconnecting')
+    const delay = Math.max(minDelay, backoffDelay(this.attempt++, this.opts.reconnect))
+    this.retryTimer = setTimeout(() => void this.open(), delay)
+  }
+
+  private startPinging(): void {
+    const every = this.opts.pingIntervalMs ?? 25_000
+    const watchdog = this.opts.watchdogMs ?? every * 2 + 5000
+    this.lastHeard = Date.now()
+    this.pingTimer = setInterval(
+      () => {
+        if (Date.now() - this.lastHeard > watchdog) {
+          // Silent too long (laptop sleep, network switch): assume the link is dead and start over.
+          const dead = this.ws
+          this.ws = undefined
+          this.stopPinging()
+          dead?.close(CloseCode.normal, 'watchdog')
+          return this.scheduleReconnect()
+        }
+        this.send('ping')
+      },
+      Math.min(every, watchdog),
+    )
+  }
+
+  private stopPinging(): void {
+    clearInterval(this.pingTimer)
+    this.pingTimer = undefined
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id)
+    if (this.seen.size > 5000)
+      for (const old of this.seen) if (this.seen.delete(old) && this.seen.size <= 4000) break
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return
+    this.state = state
+    this.emit('state', state)
+  }
+
+  /** An exception in an application handler never breaks the client: it becomes an `error` event. */
+  private emit(type: string, data: unknown, frame?: Frame): void {
+    for (const h of this.handlers.get(type) ?? []) {
+      try {
+        h(data, frame)
+      } catch (err) {
+        if (type === 'error') console.error(err)
+        else this.emit('error', err)
+      }
+    }
+  }
+
+  private url(): string {
+    if (this.opts.url) return this.opts.url
+    const loc = (globalThis as { location?: { protocol: string; host: string } }).location
+    if (!loc) throw new Error('PuoMemoWebSocket needs options.url outside a browser')
+    return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/v4/ws`
+  }
+}
+
+export const CLIENT_PROTOCOL_VERSION = PROTOCOL_VERSION
+
+function newId(): string {
+  return (
+    globalThis.crypto?.randomUUID?.() ??
+    `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  )
+}
