@@ -1,0 +1,81 @@
+// The Python SDK against a real server: the README's usage, and no event lost or repeated across a
+// dropped socket and a server restart.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { signToken } from '../src/auth/jwt.ts'
+import type { Database } from '../src/db/database.ts'
+import type { Instance } from '../src/server.ts'
+import { TEST_SECRET } from './support/app.ts'
+import { pgliteBackend } from './support/db.ts'
+import { debianPython, hasPythonWebsockets, servicesRequired } from './support/env.ts'
+import { startTestInstance } from './support/realtime.ts'
+
+const script = new URL('./clients/python_sdk_check.py', import.meta.url).pathname
+
+describe.skipIf(!hasPythonWebsockets && !servicesRequired)('Python SDK', () => {
+  let database: Database
+  let instance: Instance
+  let port: number
+  beforeAll(async () => {
+    database = await pgliteBackend.open()
+    instance = startTestInstance(database)
+    port = Number(new URL(instance.url).port)
+  })
+  afterAll(() => instance.stop())
+
+  test('every event once, in order, across a dropped socket and a server restart', async () => {
+    const token = await signToken(TEST_SECRET, {
+      tenantId: 'py-sdk',
+      userId: 'reader',
+      ttlSeconds: 3600,
+    })
+    const writer = await signToken(TEST_SECRET, {
+      tenantId: 'py-sdk',
+      userId: 'writer',
+      ttlSeconds: 3600,
+    })
+    const proc = Bun.spawn(
+      [debianPython, script, `ws://127.0.0.1:${port}/api/v4/ws`, token, '15'],
+      {
+        stdout: 'pipe',
+        stderr: 'inherit',
+      },
+    )
+    const reader = proc.stdout.getReader()
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('ready')
+    const written: string[] = []
+    const write = async (content: string) => {
+      for (let i = 0; i < 100; i++) {
+        const status = await fetch(`http://127.0.0.1:${port}/api/v4/memories`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ content, visibility: 'team' }),
+        }).then(
+          (r) => r.status,
+          () => 0,
+        )
+        if (status === 201) return void written.push(content)
+        await Bun.sleep(50)
+      }
+      throw new Error('write never succeeded')
+    }
+    for (let n = 0; n < 5; n++) await write(`a${n}`)
+    for (const s of instance.registry.sockets) s.close(1011, 'dropped by test')
+    for (let n = 0; n < 5; n++) await write(`b${n}`)
+    await instance.stop()
+    instance = startTestInstance(database, { PORT: String(port) })
+    for (let n = 0; n < 5; n++) await write(`c${n}`)
+
+    let out = ''
+    for (let r = await reader.read(); !r.done; r = await reader.read())
+      out += new TextDecoder().decode(r.value)
+    const result = JSON.parse(out.trim().split('\n').at(-1) as string) as {
+      seen: { content: string; seq: number; id: string }[]
+      state: string
+    }
+    expect(result.seen.map((e) => e.content)).toEqual(written)
+    expect(new Set(result.seen.map((e) => e.id)).size).toBe(written.length)
+    const seqs = result.seen.map((e) => e.seq)
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+    expect(result.state).toBe('closed')
+  }, 60_000)
+})
