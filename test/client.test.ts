@@ -5,6 +5,7 @@ import { backoffDelay } from '../src/client/backoff.ts'
 import { OfflineQueue } from '../src/client/offline-queue.ts'
 import { PuoMemoWebSocket, type WebSocketLike } from '../src/client/puo-memo-websocket.ts'
 import type { Database } from '../src/db/database.ts'
+import { pruneEvents } from '../src/events/retention.ts'
 import type { Instance } from '../src/server.ts'
 import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
@@ -252,16 +253,64 @@ describe('PuoMemoWebSocket against a real server', () => {
       ttlSeconds: 3600,
     })
     const ws = new PuoMemoWebSocket(token, { url: url(), reconnect: { minMs: 300, maxMs: 300 } })
-    const pongs: number[] = []
-    ws.on('pong', () => pongs.push(Date.now()))
+    const pongs: string[] = []
+    ws.on('pong', (_data, frame) => pongs.push(frame.id))
     await ws.connect()
+    let pongsWhenQueued = -1
+    // Sent the moment the client knows it is disconnected (the reconnect delay may be short).
+    const off = ws.on('state', (state) => {
+      if (state !== 'reconnecting') return
+      off()
+      pongsWhenQueued = pongs.length
+      ws.send('ping')
+      ws.send('ping')
+    })
     for (const s of instance.registry.sockets)
       if (s.data.principal.tenantId === 'sdk-4') s.close(1011, 'x')
-    await until(() => ws.state === 'reconnecting', 'reconnecting')
-    ws.send('ping')
-    ws.send('ping')
-    expect(pongs).toEqual([])
-    await until(() => pongs.length === 2, 'two pongs after reconnect')
+    await until(() => pongsWhenQueued >= 0, 'disconnect noticed')
+    expect(pongsWhenQueued).toBe(0)
+    await until(() => pongs.length === 2 && ws.state === 'open', 'two pongs after reconnect')
+    ws.disconnect()
+  })
+
+  test('a position the log no longer has: resync, then a fresh subscription that keeps delivering', async () => {
+    const token = await signToken(TEST_SECRET, {
+      tenantId: 'sdk-6',
+      userId: 'alice',
+      ttlSeconds: 3600,
+    })
+    // The reconnect waits for this gate (getToken runs before every connect), so the log can change first.
+    let openGate!: () => void
+    const gate = new Promise<void>((r) => {
+      openGate = r
+    })
+    let calls = 0
+    const getToken = async () => {
+      if (calls++ > 0) await gate
+      return token
+    }
+    const ws = new PuoMemoWebSocket(
+      { getToken },
+      { url: url(), reconnect: { minMs: 10, maxMs: 10 } },
+    )
+    const resyncs: unknown[] = []
+    const seen: string[] = []
+    ws.on('resync', (d) => resyncs.push(d))
+    ws.on('memory.created', (d) => seen.push(d.memory.content))
+    await ws.connect()
+    await until(() => ws.lastSeq !== undefined, 'subscribed')
+    await create(token, 'before')
+    await until(() => seen.length === 1, 'first event')
+    for (const s of instance.registry.sockets)
+      if (s.data.principal.tenantId === 'sdk-6') s.close(1011, 'x')
+    await until(() => calls === 2, 'reconnect waiting for its token')
+    await create(token, 'while away')
+    await pruneEvents(database.db, new Date(Date.now() + 1000))
+    await create(token, 'after pruning')
+    openGate()
+    await until(() => resyncs.length === 1, 'resync')
+    await create(token, 'live again')
+    await until(() => seen.includes('live again'), 'live after resync')
     ws.disconnect()
   })
 

@@ -50,6 +50,38 @@ describe('clients we did not write', () => {
     expect(out.eventMemoryId).toBe(out.createdId)
   })
 
+  test.skipIf(!nodePath && !servicesRequired)(
+    'our SDK, built to plain JavaScript, under Node with ws',
+    () => {
+      const outdir = mkdtempSync(join(tmpdir(), 'puo-sdk-'))
+      const root = new URL('..', import.meta.url).pathname
+      const build = Bun.spawnSync(
+        [
+          process.execPath,
+          'build',
+          'src/client/index.ts',
+          '--outdir',
+          outdir,
+          '--target',
+          'node',
+          '--format',
+          'esm',
+        ],
+        { cwd: root },
+      )
+      expect(build.exitCode).toBe(0)
+      const out = runJson([
+        nodePath ?? 'node',
+        join(clients, 'node-sdk-check.mjs'),
+        join(outdir, 'index.js'),
+        `${server.url.replace('http', 'ws')}/api/v4/ws`,
+        server.url,
+        token('node-sdk', 'nia'),
+      ])
+      expect(out).toMatchObject({ seen: ['from node'], state: 'closed' })
+    },
+  )
+
   test.skipIf(!hasPythonWebsockets && !servicesRequired)("Python's websockets library", () => {
     const out = runJson([
       debianPython,

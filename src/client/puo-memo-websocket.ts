@@ -21,7 +21,7 @@ export interface WebSocketLike {
 export type WebSocketClass = new (url: string) => WebSocketLike
 
 export interface PuoMemoOptions {
-  /** ws(s)://host/api/v4/ws; in a browser it defaults to the page's host. */
+  /** ws(s)://host/api/v4/ws; defaults to the page's host in a browser, else ws://localhost:3000/api/v4/ws. */
   url?: string
   /** Defaults to globalThis.WebSocket. */
   WebSocket?: WebSocketClass
@@ -255,7 +255,7 @@ export class PuoMemoWebSocket {
   private url(): string {
     if (this.opts.url) return this.opts.url
     const loc = (globalThis as { location?: { protocol: string; host: string } }).location
-    if (!loc) throw new Error('PuoMemoWebSocket needs options.url outside a browser')
+    if (!loc?.host) return 'ws://localhost:3000/api/v4/ws'
     return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/v4/ws`
   }
 }
