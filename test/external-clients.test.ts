@@ -142,4 +142,75 @@ describe('clients we did not write', () => {
     },
     60_000,
   )
+
+  test.skipIf(!hasChromium && !servicesRequired)(
+    'our SDK in a browser, with its default URL (the page’s host)',
+    async () => {
+      const outdir = mkdtempSync(join(tmpdir(), 'puo-sdk-web-'))
+      const root = new URL('..', import.meta.url).pathname
+      const build = Bun.spawnSync(
+        [
+          process.execPath,
+          'build',
+          'src/client/index.ts',
+          '--outdir',
+          outdir,
+          '--target',
+          'browser',
+          '--format',
+          'esm',
+          '--minify',
+        ],
+        { cwd: root },
+      )
+      expect(build.exitCode).toBe(0)
+      const sdk = await Bun.file(join(outdir, 'index.js')).text()
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          '--headless',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      })
+      try {
+        const page = await browser.newPage()
+        await page.goto(`${server.url}/health`) // any page of the server: the SDK derives its URL from it
+        const tok = token('web-sdk', 'wes')
+        await page.evaluate(
+          async ({ code, tok }) => {
+            const mod = await import(
+              URL.createObjectURL(new Blob([code], { type: 'text/javascript' }))
+            )
+            const w = window as unknown as { seen: string[] }
+            w.seen = []
+            const ws = new mod.PuoMemoWebSocket(tok)
+            ws.on('memory.created', (data: { memory: { content: string } }) =>
+              w.seen.push(data.memory.content),
+            )
+            await ws.connect()
+            while (ws.lastSeq === undefined) await new Promise((r) => setTimeout(r, 10))
+          },
+          { code: sdk, tok },
+        )
+        const res = await fetch(`${server.url}/api/v4/memories`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ content: 'seen by the SDK in a browser', visibility: 'team' }),
+        })
+        expect(res.status).toBe(201)
+        await page.waitForFunction(() => (window as unknown as { seen: string[] }).seen.length > 0)
+        expect(await page.evaluate(() => (window as unknown as { seen: string[] }).seen)).toEqual([
+          'seen by the SDK in a browser',
+        ])
+      } finally {
+        await browser.close()
+      }
+    },
+    60_000,
+  )
 })
