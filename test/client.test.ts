@@ -7,7 +7,7 @@ import { PuoMemoWebSocket, type WebSocketLike } from '../src/client/puo-memo-web
 import type { Database } from '../src/db/database.ts'
 import { pruneEvents } from '../src/events/retention.ts'
 import type { Instance } from '../src/server.ts'
-import { TEST_SECRET } from './support/app.ts'
+import { createWithRetry, TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { startTestInstance } from './support/realtime.ts'
 
@@ -202,12 +202,7 @@ describe('PuoMemoWebSocket against a real server', () => {
     await until(() => ws.lastSeq !== undefined, 'subscribed')
     const written: string[] = []
     const write = async (content: string) => {
-      for (let i = 0; i < 50; i++) {
-        const status = await create(writer, content).catch(() => 0)
-        if (status === 201) return void written.push(content)
-        await Bun.sleep(50)
-      }
-      throw new Error('write never succeeded')
+      written.push(await createWithRetry(`http://127.0.0.1:${port}`, writer, content))
     }
     for (let n = 0; n < 5; n++) await write(`a${n}`)
     for (const s of instance.registry.sockets) s.close(1011, 'dropped by test')

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import {
+  chromiumArgs,
   chromiumPath,
   debianPython,
   hasChromium,
@@ -96,18 +97,7 @@ describe('clients we did not write', () => {
   test.skipIf(!hasChromium && !servicesRequired)(
     'a browser on the /ws-client test page',
     async () => {
-      const browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      })
+      const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
       try {
         const page = await browser.newPage()
         const tok = token('browser-tenant', 'bea')
@@ -165,18 +155,7 @@ describe('clients we did not write', () => {
       )
       expect(build.exitCode).toBe(0)
       const sdk = await Bun.file(join(outdir, 'index.js')).text()
-      const browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      })
+      const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
       try {
         const page = await browser.newPage()
         await page.goto(`${server.url}/health`) // any page of the server: the SDK derives its URL from it

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { signToken } from '../src/auth/jwt.ts'
 import type { Database } from '../src/db/database.ts'
 import type { Instance } from '../src/server.ts'
-import { TEST_SECRET } from './support/app.ts'
+import { createWithRetry, TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { debianPython, hasPythonWebsockets, servicesRequired } from './support/env.ts'
 import { startTestInstance } from './support/realtime.ts'
@@ -44,19 +44,7 @@ describe.skipIf(!hasPythonWebsockets && !servicesRequired)('Python SDK', () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('ready')
     const written: string[] = []
     const write = async (content: string) => {
-      for (let i = 0; i < 100; i++) {
-        const status = await fetch(`http://127.0.0.1:${port}/api/v4/memories`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ content, visibility: 'team' }),
-        }).then(
-          (r) => r.status,
-          () => 0,
-        )
-        if (status === 201) return void written.push(content)
-        await Bun.sleep(50)
-      }
-      throw new Error('write never succeeded')
+      written.push(await createWithRetry(`http://127.0.0.1:${port}`, writer, content))
     }
     for (let n = 0; n < 5; n++) await write(`a${n}`)
     for (const s of instance.registry.sockets) s.close(1011, 'dropped by test')

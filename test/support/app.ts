@@ -98,3 +98,27 @@ export function buildTestApp(
     },
   }
 }
+
+/**
+ * Creates a team memory through a server's REST API, retrying while that server is down or
+ * restarting; resolves with the content once it was created.
+ */
+export async function createWithRetry(
+  baseUrl: string,
+  token: string,
+  content: string,
+): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const status = await fetch(`${baseUrl}/api/v4/memories`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content, visibility: 'team' }),
+    }).then(
+      (r) => r.status,
+      () => 0,
+    )
+    if (status === 201) return content
+    await Bun.sleep(50)
+  }
+  throw new Error(`could not create "${content}"`)
+}

@@ -17,6 +17,16 @@ export const debianPython = '/usr/bin/python3'
 export const hasPythonWebsockets =
   Bun.spawnSync([debianPython, '-c', 'import websockets'], { stderr: 'ignore' }).exitCode === 0
 export const chromiumPath = '/usr/bin/chromium'
+/** Flags for Debian's chromium on these machines: headless, no sandbox (root), nothing that calls out. */
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
 export const hasChromium = Bun.spawnSync(['test', '-x', chromiumPath]).exitCode === 0
 export const nodePath = Bun.which('node')
 export const nginxPath =
