@@ -31,7 +31,11 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
   // The braces are a Redis Cluster hash tag: the channel's slot depends on the tenant only.
   const channelOf = (tenantId: string) => `${prefix}:ev:{${tenantId}}`
 
+  // Envelopes are serialised as {kind, id, origin, …}, so our own echo is recognisable from its head
+  // without parsing a payload that may hold a whole memory.
+  const ownHead = `"origin":${JSON.stringify(origin)},`
   const onMessage = (_channel: string, message: string) => {
+    if (message.slice(0, 200).includes(ownHead)) return
     let envelope: Envelope
     try {
       envelope = JSON.parse(message) as Envelope
@@ -65,7 +69,9 @@ export function createRedisBus(opts: RedisBusOptions): Bus {
     name: isSharded ? 'redis-sharded' : 'redis',
     async publish(envelope) {
       for (const h of handlers) h(envelope)
-      const payload = JSON.stringify(envelope)
+      // kind, id and origin lead the message, so receivers can spot their own echo from its head.
+      const { kind, id, origin: from, ...rest } = envelope
+      const payload = JSON.stringify({ kind, id, origin: from, ...rest })
       const channel = channelOf(envelope.tenant)
       if (isSharded) await publisher.spublish(channel, payload)
       else await publisher.publish(channel, payload)
