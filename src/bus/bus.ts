@@ -1,5 +1,4 @@
 // The bus seam between the event log and the hubs: envelopes of committed events, one interface, two drivers.
-import type { Visibility } from '../db/schema.ts'
 
 /** A committed event as it travels between instances (JSON-safe). */
 export interface BusEvent {
@@ -9,7 +8,7 @@ export interface BusEvent {
   type: string
   memoryId: string
   ownerId: string
-  visibility: Visibility
+  visibility: 'private' | 'team'
   payload: Record<string, unknown>
   /** Commit-side time, ISO 8601. */
   createdAt: string

@@ -1,7 +1,7 @@
 // PuoMemoWebSocket: the PUO Memo real-time client for browsers, Bun and Node (give it a WebSocket class).
 // Reconnects with jittered backoff, refreshes its token first, resumes from the last seq, dedupes by id.
 import { CloseCode, ErrorCode, isTerminalClose } from '../protocol/codes.ts'
-import { type Channel, type Frame, PROTOCOL_VERSION, type ServerFrame } from '../protocol/frames.ts'
+import type { Channel, Frame, ServerFrame } from '../protocol/frames.ts'
 import { type BackoffOptions, backoffDelay } from './backoff.ts'
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
 
@@ -259,8 +259,6 @@ export class PuoMemoWebSocket {
     return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/v4/ws`
   }
 }
-
-export const CLIENT_PROTOCOL_VERSION = PROTOCOL_VERSION
 
 function newId(): string {
   return (

@@ -11,8 +11,6 @@ export type MemoryEvent =
       payload: { memoryId: string; model: string; dimensions: number }
     }
 
-export type EventType = MemoryEvent['type']
-
 /** What the log stores besides the payload: enough to route the event without reading it. */
 export interface EventSubject {
   tenantId: string

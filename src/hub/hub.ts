@@ -3,7 +3,7 @@ import type { Server, WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
 import type { PresenceStore, PresenceUser } from '../presence/store.ts'
 import { CloseCode, ErrorCode } from '../protocol/codes.ts'
-import type { Channel } from '../protocol/frames.ts'
+import { type Channel, PROTOCOL_VERSION } from '../protocol/frames.ts'
 import { presenceTopic } from '../protocol/topics.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ConnectionData, Socket } from './connection.ts'
@@ -252,7 +252,7 @@ export function createHub(opts: HubOptions) {
         userId: principal.userId,
         tenantId: principal.tenantId,
         instanceId,
-        protocolVersion: 1,
+        protocolVersion: PROTOCOL_VERSION,
         heartbeatIntervalMs: limits.pingIntervalMs,
         limits: {
           maxMessageBytes: limits.maxMessageBytes,
