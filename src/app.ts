@@ -13,7 +13,9 @@ import { clientPageController } from './hub/client-page.ts'
 import { realtimeStatusController, type StatusDeps } from './hub/status.ts'
 import { memoriesController } from './memories/controller.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
+import { httpMetrics } from './telemetry/http.ts'
 import type { Logger } from './telemetry/logger.ts'
+import type { Metrics } from './telemetry/metrics.ts'
 
 export interface AppDeps {
   database: Database
@@ -25,6 +27,8 @@ export interface AppDeps {
   version: string
   startedAt: number
   bus: Pick<Bus, 'name' | 'isHealthy'>
+  /** When given: GET /metrics and HTTP request durations. */
+  metrics?: Metrics
   realtime: StatusDeps
   /** Called after every committed change with the event it logged. */
   onCommitted: (event: StoredEvent) => void
@@ -70,6 +74,7 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(clientPageController())
+    .use(deps.metrics ? httpMetrics(deps.metrics) : new Elysia())
     .group('/api/v4', (api) =>
       api
         .use(memoriesController(memoryDeps, auth))

@@ -10,6 +10,7 @@ import { createLocalPresence } from './presence/local.ts'
 import { createRedisPresence } from './presence/redis.ts'
 import { startInstance } from './server.ts'
 import { createLogger } from './telemetry/logger.ts'
+import { startMetrics } from './telemetry/metrics.ts'
 import { VERSION } from './version.ts'
 
 function configOrExit(): Config {
@@ -50,7 +51,9 @@ async function main(): Promise<void> {
     ? createRedisPresence({ redis: redis.publisher, instanceId })
     : createLocalPresence()
   const embedder = createEmbedder(config)
+  const metrics = startMetrics({ serviceName: 'puo-memo', instanceId, version: VERSION })
   const instance = startInstance({
+    metrics,
     config,
     database,
     bus,
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
     await instance.stop()
     await bus.close()
     await database.close()
+    await metrics.shutdown()
     clearTimeout(force)
     log.info('stopped')
     process.exit(0)

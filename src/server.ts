@@ -1,4 +1,6 @@
 // Assembles a running instance from ready-made parts: app, hub, publisher, embedding worker, Bun server.
+
+import { metrics as otel } from '@opentelemetry/api'
 import type { Server } from 'bun'
 import { createApp } from './app.ts'
 import type { Bus } from './bus/bus.ts'
@@ -14,9 +16,13 @@ import { upgradeWebSocket } from './hub/upgrade.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
 import { startEmbeddingWorker } from './memories/embedding-worker.ts'
 import type { PresenceStore } from './presence/store.ts'
+import { createInstruments } from './telemetry/instruments.ts'
 import type { Logger } from './telemetry/logger.ts'
+import type { Metrics } from './telemetry/metrics.ts'
 
 export interface InstanceDeps {
+  /** Metrics pipeline; without it, instruments are no-ops and /metrics answers 404. */
+  metrics?: Metrics
   config: Config
   database: Database
   bus: Bus
@@ -34,11 +40,14 @@ export function startInstance(deps: InstanceDeps) {
   const { config, database, bus, log } = deps
   const startedAt = Date.now()
   const registry = createRegistry()
+  const instruments =
+    deps.metrics?.instruments ?? createInstruments(otel.getMeter('puo-memo-disabled'))
   const hub = createHub({
     instanceId: deps.instanceId,
     registry,
     log,
     store: eventStore(database.db),
+    instruments,
     bus,
     presence: {
       store: deps.presence,
@@ -77,6 +86,7 @@ export function startInstance(deps: InstanceDeps) {
     startedAt,
     bus,
     realtime: { registry, instanceId: deps.instanceId, startedAt, onlineUsers: hub.onlineUsers },
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     onCommitted: (event) => {
       publish(event)
       if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
@@ -124,6 +134,7 @@ export function startInstance(deps: InstanceDeps) {
           maxPerTenant: config.WEBSOCKET_MAX_CONNECTIONS_PER_TENANT,
           maxPerUser: config.WEBSOCKET_MAX_CONNECTIONS_PER_USER,
           burst: config.WEBSOCKET_RATE_BURST,
+          onReject: (limit) => instruments.limitRejections.add(1, { limit }),
         })
       }
       return app.handle(req)

@@ -8,6 +8,8 @@ export interface ConnectionData {
   id: string
   principal: Principal
   channels: Set<Channel>
+  /** performance.now() when the socket opened. */
+  openedAt: number
   /** performance.now() of the last message or pong from the client. */
   lastSeen: number
   bucket: TokenBucket

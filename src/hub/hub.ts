@@ -5,6 +5,7 @@ import type { PresenceStore, PresenceUser } from '../presence/store.ts'
 import { CloseCode, ErrorCode } from '../protocol/codes.ts'
 import { type Channel, PROTOCOL_VERSION } from '../protocol/frames.ts'
 import { presenceTopic } from '../protocol/topics.ts'
+import type { Instruments } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { ConnectionData, Socket } from './connection.ts'
 import { clientFrameCheck, isChannel, isKnownType } from './frame-schema.ts'
@@ -35,6 +36,8 @@ export interface HubOptions {
   /** Carries presence out; `watch`/`unwatch` follow which tenants have sockets here. */
   bus: Pick<Bus, 'publish' | 'watch' | 'unwatch'>
   presence: { store: PresenceStore; ttlMs: number; graceMs: number }
+  /** Where measurements go (a no-op meter's instruments when telemetry is off). */
+  instruments: Instruments
   /** How often every watched tenant is compared with the log (anti-entropy; default 1000 ms). */
   syncIntervalMs?: number
 }
@@ -48,6 +51,7 @@ const CLOSE_GRACE_MS = 10_000
 
 export function createHub(opts: HubOptions) {
   const { registry, log, limits, instanceId } = opts
+  const m = opts.instruments
   let server: Server<ConnectionData> | undefined
   let isShuttingDown = false
   let lastPing = performance.now()
@@ -61,6 +65,7 @@ export function createHub(opts: HubOptions) {
     if (ws.data.isClosing) return
     ws.send(frame(type, data, id))
     registry.countSent(ws.data.principal.tenantId, 1)
+    m.messagesSent.add(1, { 'message.type': type })
   }
 
   function sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void {
@@ -68,11 +73,12 @@ export function createHub(opts: HubOptions) {
   }
 
   /** Publishes to a topic if anyone here listens; returns how many sockets it reached. */
-  function publish(tenantId: string, topic: string, payload: string): number {
+  function publish(tenantId: string, topic: string, payload: string, type: string): number {
     const n = server?.subscriberCount(topic) ?? 0
     if (n > 0) {
       server?.publish(topic, payload)
       registry.countSent(tenantId, n)
+      m.messagesSent.add(n, { 'message.type': type })
     }
     return n
   }
@@ -110,14 +116,17 @@ export function createHub(opts: HubOptions) {
     store: opts.store,
     registry,
     log,
-    publish: (tenantId, topic, payload) => {
-      publish(tenantId, topic, payload)
+    publish: (tenantId, topic, payload, type) => {
+      publish(tenantId, topic, payload, type)
     },
+    onFanOut: (event) =>
+      m.deliveryLatency.record(Math.max(0, Date.now() - Date.parse(event.createdAt))),
     send,
     sendRaw(ws, payload) {
       if (ws.data.isClosing) return
       ws.send(payload)
       registry.countSent(ws.data.principal.tenantId, 1)
+      m.messagesSent.add(1, { 'message.type': 'replay' })
     },
     sendError,
   })
@@ -156,7 +165,9 @@ export function createHub(opts: HubOptions) {
   function handleMessage(ws: Socket, raw: string | Buffer): void {
     ws.data.lastSeen = performance.now()
     registry.countReceived(ws.data.principal.tenantId)
+    m.messagesReceived.add(1, { 'message.type': messageType(raw) })
     if (!take(ws.data.bucket, limits.ratePerSecond, limits.burst)) {
+      m.limitRejections.add(1, { limit: 'rate' })
       ws.data.violations++
       if (ws.data.violations > MAX_VIOLATIONS)
         return closeWith(ws, CloseCode.policyViolation, 'rate limit exceeded repeatedly')
@@ -240,6 +251,8 @@ export function createHub(opts: HubOptions) {
   const websocket: WebSocketHandler<ConnectionData> = {
     open(ws) {
       const { principal } = ws.data
+      m.activeConnections.add(1)
+      m.connectionsOpened.add(1)
       const isFirstOfUser = registry.add(ws)
       const { tenantId } = principal
       // The bus carries a tenant's events and presence here while any socket of the tenant is here.
@@ -267,7 +280,12 @@ export function createHub(opts: HubOptions) {
       ws.data.lastSeen = performance.now()
     },
     drain: closeIfDrained,
-    close(ws) {
+    close(ws, code) {
+      m.activeConnections.add(-1)
+      m.connectionsClosed.add(1, { 'close.code': String(code) })
+      m.connectionDuration.record((performance.now() - ws.data.openedAt) / 1000)
+      if (code === CloseCode.messageTooBig) m.limitRejections.add(1, { limit: 'size' })
+      if (code === CloseCode.tryAgainLater) m.limitRejections.add(1, { limit: 'backpressure' })
       ws.data.isClosing = true
       closing.delete(ws)
       if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
@@ -337,7 +355,7 @@ export function createHub(opts: HubOptions) {
         timestamp: new Date().toISOString(),
         data: { userId, ...(name ? { name } : {}) },
       })
-      publish(envelope.tenant, presenceTopic(envelope.tenant), payload)
+      publish(envelope.tenant, presenceTopic(envelope.tenant), payload, type)
     },
     /** Users online in the tenant, on any instance. */
     onlineUsers: (tenantId: string) => presence.list(tenantId),
@@ -357,3 +375,10 @@ export function createHub(opts: HubOptions) {
 }
 
 export type Hub = ReturnType<typeof createHub>
+
+/** The frame type for metrics, read cheaply and bounded to the protocol's own types. */
+function messageType(raw: string | Buffer): string {
+  if (typeof raw !== 'string') return 'binary'
+  const m = /"type"\s*:\s*"(subscribe|unsubscribe|ping)"/.exec(raw.slice(0, 512))
+  return m?.[1] ?? 'other'
+}

@@ -28,7 +28,9 @@ export interface FeedOptions {
   registry: Registry
   log: Logger
   /** Fans a frame out to a topic (Bun's native publish). */
-  publish(tenantId: string, topic: string, frame: string): void
+  publish(tenantId: string, topic: string, frame: string, type: string): void
+  /** Called once per event as it is fanned out (for the delivery-latency histogram). */
+  onFanOut?(event: BusEvent): void
   send(ws: Socket, type: string, data: unknown, id?: string): void
   sendRaw(ws: Socket, frame: string): void
   sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
@@ -57,7 +59,8 @@ export function createMemoryFeed(opts: FeedOptions) {
   /** Called in seq order, once per event: one publish per topic, plus held copies for replaying sockets. */
   function fanOut(event: BusEvent): void {
     const deliveries = route(event, registry.memoryUsers)
-    for (const d of deliveries) opts.publish(event.tenantId, d.topic, d.frame)
+    for (const d of deliveries) opts.publish(event.tenantId, d.topic, d.frame, d.type)
+    opts.onFanOut?.(event)
     const waiting = catchUps.get(event.tenantId)
     if (!waiting) return
     const team = teamTopic(event.tenantId)

@@ -18,6 +18,8 @@ export interface UpgradeOptions {
   maxPerTenant: number
   maxPerUser: number
   burst: number
+  /** Told which cap refused a connection (for metrics). */
+  onReject?: (limit: 'connections' | 'tenant_connections' | 'user_connections') => void
 }
 
 /** Returns a refusal Response, or undefined once the request has been upgraded. */
@@ -57,18 +59,23 @@ export async function upgradeWebSocket(
   if (!hasScope(principal, 'read'))
     return jsonError(403, 'forbidden', 'This credential lacks the "read" scope')
   const { registry } = opts
-  if (registry.size >= opts.maxConnections)
+  if (registry.size >= opts.maxConnections) {
+    opts.onReject?.('connections')
     return unavailable('too_many_connections', 'This instance is full')
+  }
   if (registry.tenantConnections(principal.tenantId) >= opts.maxPerTenant) {
+    opts.onReject?.('tenant_connections')
     return limited('Too many WebSocket connections for this tenant')
   }
   if (registry.userConnections(principal.tenantId, principal.userId) >= opts.maxPerUser) {
+    opts.onReject?.('user_connections')
     return limited('Too many WebSocket connections for this user')
   }
   const data: ConnectionData = {
     id: crypto.randomUUID(),
     principal,
     channels: new Set(),
+    openedAt: performance.now(),
     lastSeen: performance.now(),
     bucket: newBucket(opts.burst),
     violations: 0,

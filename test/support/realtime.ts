@@ -8,17 +8,19 @@ import { createLocalPresence } from '../../src/presence/local.ts'
 import type { PresenceStore } from '../../src/presence/store.ts'
 import { type Instance, startInstance } from '../../src/server.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
+import type { Metrics } from '../../src/telemetry/metrics.ts'
 import { TEST_SECRET } from './app.ts'
 
 export function startTestInstance(
   database: Database,
   env: Record<string, string> = {},
-  opts: { bus?: Bus; presence?: PresenceStore } = {},
+  opts: { bus?: Bus; presence?: PresenceStore; metrics?: Metrics } = {},
 ): Instance {
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_SECRET, ...env })
   return startInstance({
     config,
     database,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
     bus: opts.bus ?? createLocalBus(),
     presence: opts.presence ?? createLocalPresence(),
     embedder: createLocalEmbedder(32),
