@@ -67,13 +67,13 @@ export function startInstance(deps: InstanceDeps) {
   })
   const unsubscribeBus = bus.subscribe((envelope) => hub.deliver(envelope))
   // After an outage anything published meanwhile is lost from the bus: compare with the log at once.
-  bus.onRecover(
-    () =>
-      void hub
-        .syncNow()
-        .catch((err: unknown) => log.warn('sync after bus recovery failed', { err })),
+  bus.onRecover(() => {
+    instruments.busRecoveries.add(1)
+    hub.syncNow().catch((err: unknown) => log.warn('sync after bus recovery failed', { err }))
+  })
+  const publish = createPublisher(bus, deps.instanceId, log, () =>
+    instruments.busPublishErrors.add(1),
   )
-  const publish = createPublisher(bus, deps.instanceId, log)
 
   let worker: ReturnType<typeof startEmbeddingWorker> | undefined
   const app = createApp({

@@ -1,6 +1,7 @@
 // GET /metrics: the instruments report what the traffic did (connections, frames, deliveries, HTTP).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { signToken } from '../src/auth/jwt.ts'
+import { createLocalBus } from '../src/bus/local.ts'
 import type { Instance } from '../src/server.ts'
 import { startMetrics } from '../src/telemetry/metrics.ts'
 import { TEST_SECRET } from './support/app.ts'
@@ -79,5 +80,31 @@ describe('metrics', () => {
     ).toBe(1)
     expect(text).not.toContain('metrics"') // no tenant ids in labels
     await a.close()
+  })
+
+  test('a bus that loses events shows as publish errors and events filled from the log', async () => {
+    const metrics = startMetrics({ serviceName: 'puo-memo', instanceId: 'lossy', version: 'test' })
+    const lossy = startTestInstance(
+      await pgliteBackend.open(),
+      { EVENT_SYNC_INTERVAL_MS: '100' },
+      { metrics, bus: createLocalBus({ shouldFailPublish: () => true }) },
+    )
+    try {
+      const tok = await signToken(TEST_SECRET, { tenantId: 'metrics-lossy', userId: 'alice' })
+      const s = await openSocket(wsUrl(lossy, `?token=${tok}`))
+      await s.subscribe('memories')
+      await fetch(`${lossy.url}/api/v4/memories`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content: 'lost by the bus', visibility: 'team' }),
+      })
+      await s.waitFor((f) => f.type === 'memory.created', 'event from the log')
+      const text = await (await fetch(`${lossy.url}/metrics`)).text()
+      expect(value(text, 'puo_bus_publish_errors_total')).toBeGreaterThanOrEqual(1)
+      expect(value(text, 'puo_events_filled_from_log_total')).toBeGreaterThanOrEqual(1)
+      await s.close()
+    } finally {
+      await lossy.stop()
+    }
   })
 })

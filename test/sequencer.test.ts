@@ -20,9 +20,13 @@ function harness(committed: number, gapWaitMs = 10) {
   const log: BusEvent[] = Array.from({ length: committed }, (_, i) => ev(i + 1))
   const emitted: number[] = []
   let reads = 0
+  let filled = 0
   const seq = createSequencer({
     log: createLogger('silent'),
     gapWaitMs,
+    onFilled: (n) => {
+      filled += n
+    },
     readLog: async (tenantId, after, limit) => {
       reads++
       return log.filter((e) => e.tenantId === tenantId && e.seq > after).slice(0, limit)
@@ -35,6 +39,7 @@ function harness(committed: number, gapWaitMs = 10) {
     seq,
     emitted,
     reads: () => reads,
+    filled: () => filled,
     commit: (n: number) => {
       for (let i = 0; i < n; i++) log.push(ev(log.length + 1))
       return log.at(-1) as BusEvent
@@ -72,6 +77,7 @@ describe('sequencer', () => {
     h.seq.offer(h.event(5)) // 1..4 were dropped by the bus
     await Bun.sleep(50)
     expect(h.emitted).toEqual([1, 2, 3, 4, 5])
+    expect(h.filled()).toBe(4)
   })
 
   test('anti-entropy delivers a lost tail that no later event revealed', async () => {

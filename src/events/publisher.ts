@@ -21,7 +21,12 @@ export function toBusEvent(e: StoredEvent): BusEvent {
  * Publishes committed events. A failed publish is logged and the event stays in the log, where a
  * resuming client finds it; the write that produced it has already succeeded.
  */
-export function createPublisher(bus: Bus, origin: string, log: Logger) {
+export function createPublisher(
+  bus: Bus,
+  origin: string,
+  log: Logger,
+  onError: () => void = () => {},
+) {
   return (event: StoredEvent): void => {
     const busEvent = toBusEvent(event)
     bus
@@ -33,6 +38,9 @@ export function createPublisher(bus: Bus, origin: string, log: Logger) {
         seq: event.seq,
         event: busEvent,
       })
-      .catch((err: unknown) => log.warn('bus publish failed', { eventId: event.id, err }))
+      .catch((err: unknown) => {
+        onError()
+        log.warn('bus publish failed', { eventId: event.id, err })
+      })
   }
 }

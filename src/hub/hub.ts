@@ -119,6 +119,7 @@ export function createHub(opts: HubOptions) {
     publish: (tenantId, topic, payload, type) => {
       publish(tenantId, topic, payload, type)
     },
+    onFilled: (count) => m.eventsFromLog.add(count),
     onFanOut: (event) =>
       m.deliveryLatency.record(Math.max(0, Date.now() - Date.parse(event.createdAt))),
     send,

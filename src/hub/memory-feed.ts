@@ -31,6 +31,8 @@ export interface FeedOptions {
   publish(tenantId: string, topic: string, frame: string, type: string): void
   /** Called once per event as it is fanned out (for the delivery-latency histogram). */
   onFanOut?(event: BusEvent): void
+  /** Told how many events were read from the log because the bus missed them. */
+  onFilled?(count: number): void
   send(ws: Socket, type: string, data: unknown, id?: string): void
   sendRaw(ws: Socket, frame: string): void
   sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
@@ -54,6 +56,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     readLog: (tenantId, afterSeq, limit) => store.readEvents(tenantId, afterSeq, { limit }),
     currentSeqs: (ids) => store.currentSeqs(ids),
     emit: fanOut,
+    ...(opts.onFilled ? { onFilled: opts.onFilled } : {}),
   })
 
   /** Called in seq order, once per event: one publish per topic, plus held copies for replaying sockets. */

@@ -10,6 +10,8 @@ export interface SequencerDeps {
   /** Receives every event of a watched tenant exactly once, in seq order. */
   emit(event: BusEvent): void
   log: Logger
+  /** Told how many events a gap fill read from the log (the bus had missed them). */
+  onFilled?(count: number): void
   /** How long an out-of-order event waits for the gap to fill from the bus before the log is read (default 50 ms). */
   gapWaitMs?: number
 }
@@ -67,7 +69,13 @@ export function createSequencer(deps: SequencerDeps) {
       for (;;) {
         const from: number = st.delivered
         const batch = await deps.readLog(tenantId, from, FILL_BATCH)
-        for (const e of batch) if (e.seq > from) st.pending.set(e.seq, e)
+        let missed = 0
+        for (const e of batch) {
+          if (e.seq <= from || st.pending.has(e.seq)) continue
+          st.pending.set(e.seq, e)
+          missed++
+        }
+        if (missed > 0) deps.onFilled?.(missed)
         drain(tenantId, st)
         const target = Math.max(upTo ?? 0, ...st.pending.keys())
         if (batch.length < FILL_BATCH || st.delivered >= target) break

@@ -34,6 +34,19 @@ export function createInstruments(meter: Meter) {
       unit: 'ms',
       advice: { explicitBucketBoundaries: [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000] },
     }),
+    busPublishErrors: meter.createCounter('puo.bus.publish.errors', {
+      description:
+        'Events that could not be published to other instances (they reach them from the log)',
+      unit: '{event}',
+    }),
+    busRecoveries: meter.createCounter('puo.bus.recoveries', {
+      description: 'Times the bus came back after an outage',
+      unit: '{recovery}',
+    }),
+    eventsFromLog: meter.createCounter('puo.events.filled_from_log', {
+      description: 'Events this instance read from the event log because the bus missed them',
+      unit: '{event}',
+    }),
     limitRejections: meter.createCounter('puo.ws.limit.rejections', {
       description: 'Connections or frames refused by a limit, by limit',
       unit: '{rejection}',
