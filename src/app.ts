@@ -13,7 +13,7 @@ import { clientPageController } from './hub/client-page.ts'
 import { realtimeStatusController, type StatusDeps } from './hub/status.ts'
 import { memoriesController } from './memories/controller.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
-import { httpMetrics } from './telemetry/http.ts'
+import { httpMetrics, requestLog } from './telemetry/http.ts'
 import type { Logger } from './telemetry/logger.ts'
 import type { Metrics } from './telemetry/metrics.ts'
 
@@ -44,6 +44,7 @@ export function createApp(deps: AppDeps) {
   // normalize: false makes `additionalProperties: false` refuse unknown fields instead of dropping them.
   return new Elysia({ normalize: false })
     .use(errorHandler(deps.log))
+    .use(requestLog(deps.log))
     .use(jsonBody(deps.bodyLimit))
     .use(
       openapi({

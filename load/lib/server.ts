@@ -109,14 +109,27 @@ function listeningUrl(stdout: ReadableStream<Uint8Array>): Promise<string> {
       for await (const chunk of stdout) {
         if (found) continue
         buf += decoder.decode(chunk, { stream: true })
-        const m = /"msg":"listening".*?"url":"([^"]+)"/.exec(buf)
-        if (m?.[1]) {
-          found = true
-          clearTimeout(timer)
-          resolve(m[1])
+        const lines = buf.split('\n')
+        buf = lines.pop() ?? ''
+        for (const line of lines) {
+          const url = listeningIn(line)
+          if (url && !found) {
+            found = true
+            clearTimeout(timer)
+            resolve(url)
+          }
         }
       }
       if (!found) reject(new Error('server exited before listening'))
     })()
   })
+}
+
+function listeningIn(line: string): string | undefined {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; url?: string }
+    return entry.msg === 'listening' ? entry.url : undefined
+  } catch {
+    return undefined
+  }
 }

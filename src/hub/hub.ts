@@ -254,6 +254,12 @@ export function createHub(opts: HubOptions) {
       const { principal } = ws.data
       m.activeConnections.add(1)
       m.connectionsOpened.add(1)
+      log.info('connection opened', {
+        connectionId: ws.data.id,
+        tenantId: principal.tenantId,
+        userId: principal.userId,
+        via: principal.via,
+      })
       const isFirstOfUser = registry.add(ws)
       const { tenantId } = principal
       // The bus carries a tenant's events and presence here while any socket of the tenant is here.
@@ -284,7 +290,14 @@ export function createHub(opts: HubOptions) {
     close(ws, code) {
       m.activeConnections.add(-1)
       m.connectionsClosed.add(1, { 'close.code': String(code) })
-      m.connectionDuration.record((performance.now() - ws.data.openedAt) / 1000)
+      const seconds = (performance.now() - ws.data.openedAt) / 1000
+      m.connectionDuration.record(seconds)
+      log.info('connection closed', {
+        connectionId: ws.data.id,
+        tenantId: ws.data.principal.tenantId,
+        code,
+        seconds: Math.round(seconds * 10) / 10,
+      })
       if (code === CloseCode.messageTooBig) m.limitRejections.add(1, { limit: 'size' })
       if (code === CloseCode.tryAgainLater) m.limitRejections.add(1, { limit: 'backpressure' })
       ws.data.isClosing = true

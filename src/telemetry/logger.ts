@@ -1,9 +1,8 @@
-// Structured JSON logs, one line per entry on stdout; levels below LOG_LEVEL cost one comparison.
+// Structured JSON logs (pino), one line per entry on stdout, with credentials scrubbed from every line.
+import pino from 'pino'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 type Fields = Record<string, unknown>
-
-const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 }
 
 export interface Logger {
   debug(msg: string, fields?: Fields): void
@@ -13,40 +12,59 @@ export interface Logger {
   child(fields: Fields): Logger
 }
 
-/** A closed stdout (EPIPE) must never take the process down: log lines are then dropped. */
-function writeStdout(line: string): void {
-  try {
-    process.stdout.write(`${line}\n`)
-  } catch {}
+/** Field names whose values never reach a log line, wherever they are nested. */
+const SECRET_FIELDS = [
+  'token',
+  'authorization',
+  'apiKey',
+  'key',
+  'password',
+  'jwtSecret',
+  'secret',
+  'x-api-key',
+]
+
+/**
+ * The last line of defence, applied to each finished line: anything shaped like a JWT, an API key,
+ * a `token=` query parameter or a URL password is replaced, whichever field it hid in.
+ */
+export function scrub(line: string): string {
+  return line
+    .replace(/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, '[redacted-jwt]')
+    .replace(/pm_[a-z0-9]{8}_[\w-]{32}/g, '[redacted-api-key]')
+    .replace(/([?&]token=)[^&"\s]+/g, '$1[redacted]')
+    .replace(/(\/\/[^:/"\s]+:)[^@/"\s]+@/g, '$1[redacted]@')
 }
-process.stdout.on?.('error', () => {})
 
 export function createLogger(
   level: LogLevel,
   base: Fields = {},
-  write: (line: string) => void = writeStdout,
+  destination?: pino.DestinationStream,
 ): Logger {
-  const min = rank[level]
-  const emit = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields) => {
-    if (rank[lvl] < min) return
-    write(
-      JSON.stringify(
-        { time: new Date().toISOString(), level: lvl, msg, ...base, ...fields },
-        errorReplacer,
-      ),
-    )
-  }
-  return {
-    debug: (msg, f) => emit('debug', msg, f),
-    info: (msg, f) => emit('info', msg, f),
-    warn: (msg, f) => emit('warn', msg, f),
-    error: (msg, f) => emit('error', msg, f),
-    child: (fields) => createLogger(level, { ...base, ...fields }, write),
-  }
+  const dest = destination ?? pino.destination({ dest: 1, sync: true })
+  // A closed stdout (EPIPE) must never take the process down: log lines are then dropped.
+  ;(dest as unknown as { on?: (e: string, f: () => void) => void }).on?.('error', () => {})
+  const root = pino(
+    {
+      level,
+      base,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]), censor: '[redacted]' },
+      hooks: { streamWrite: scrub },
+    },
+    dest,
+  )
+  return wrap(root)
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error)
-    return { name: value.name, message: value.message, stack: value.stack }
-  return value
+function wrap(p: pino.Logger): Logger {
+  return {
+    debug: (msg, f) => p.debug(f ?? {}, msg),
+    info: (msg, f) => p.info(f ?? {}, msg),
+    warn: (msg, f) => p.warn(f ?? {}, msg),
+    error: (msg, f) => p.error(f ?? {}, msg),
+    child: (fields) => wrap(p.child(fields)),
+  }
 }
