@@ -13,6 +13,7 @@ import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
 import { take } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
+import { createUpkeep } from './upkeep.ts'
 
 export interface HubLimits {
   ratePerSecond: number
@@ -44,19 +45,21 @@ export interface HubOptions {
 
 /** Rate-limit violations tolerated per connection before it is closed with 1008. */
 const MAX_VIOLATIONS = 20
-/** How often slow consumers and heartbeats are checked (cheap: one buffered-amount read per socket). */
-const SWEEP_MS = 250
-/** A socket told to close whose backlog has not drained after this long is cut (it stopped reading). */
-const CLOSE_GRACE_MS = 10_000
 
 export function createHub(opts: HubOptions) {
   const { registry, log, limits, instanceId } = opts
   const m = opts.instruments
   let server: Server<ConnectionData> | undefined
   let isShuttingDown = false
-  let lastPing = performance.now()
-  /** Sockets told to close, waiting for their queued frames to drain. */
-  const closing = new Map<Socket, { since: number; code: number; reason: string }>()
+  const upkeep = createUpkeep({
+    registry,
+    log,
+    backpressureLimit: limits.backpressureLimit,
+    pingIntervalMs: limits.pingIntervalMs,
+    timeoutMs: limits.timeoutMs,
+    reconnectSpreadMs: limits.reconnectSpreadMs,
+  })
+  const { closeWith, retryHint } = upkeep
 
   const frame = (type: string, data: unknown, id: string = crypto.randomUUID()) =>
     JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
@@ -82,35 +85,6 @@ export function createHub(opts: HubOptions) {
     }
     return n
   }
-
-  /**
-   * Stops all fan-out to the socket, then closes it once what is already queued has been written:
-   * closing a socket with a backlog would discard the backlog and the close frame with it.
-   */
-  function closeWith(ws: Socket, code: number, reason: string): void {
-    if (ws.data.isClosing) return
-    ws.data.isClosing = true
-    for (const topic of ws.subscriptions) ws.unsubscribe(topic)
-    log.info('closing connection', {
-      connectionId: ws.data.id,
-      code,
-      reason,
-      buffered: ws.getBufferedAmount(),
-    })
-    closing.set(ws, { since: performance.now(), code, reason })
-    closeIfDrained(ws)
-  }
-
-  function closeIfDrained(ws: Socket): void {
-    const pending = closing.get(ws)
-    if (pending && ws.getBufferedAmount() === 0) {
-      closing.delete(ws)
-      ws.close(pending.code, pending.reason)
-    }
-  }
-
-  const retryHint = () =>
-    JSON.stringify({ retryAfterMs: 500 + Math.floor(Math.random() * limits.reconnectSpreadMs) })
 
   const feed = createMemoryFeed({
     store: opts.store,
@@ -286,7 +260,7 @@ export function createHub(opts: HubOptions) {
     pong(ws) {
       ws.data.lastSeen = performance.now()
     },
-    drain: closeIfDrained,
+    drain: upkeep.closeIfDrained,
     close(ws, code) {
       m.activeConnections.add(-1)
       m.connectionsClosed.add(1, { 'close.code': String(code) })
@@ -301,7 +275,7 @@ export function createHub(opts: HubOptions) {
       if (code === CloseCode.messageTooBig) m.limitRejections.add(1, { limit: 'size' })
       if (code === CloseCode.tryAgainLater) m.limitRejections.add(1, { limit: 'backpressure' })
       ws.data.isClosing = true
-      closing.delete(ws)
+      upkeep.forget(ws)
       if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
       feed.release(ws)
       const { tenantId } = ws.data.principal
@@ -317,27 +291,6 @@ export function createHub(opts: HubOptions) {
     ws.data.expiryTimer = setTimeout(() => armExpiry(ws, expiresAtMs), Math.min(delay, 2 ** 31 - 1))
   }
 
-  /** Slow consumers, heartbeats, and sockets that ignored a close: on a timer, never per event. */
-  function sweep(): void {
-    const now = performance.now()
-    const isPingDue = now - lastPing >= limits.pingIntervalMs
-    if (isPingDue) lastPing = now
-    for (const ws of registry.sockets) {
-      if (ws.data.isClosing) {
-        const pending = closing.get(ws)
-        if (pending && now - pending.since > CLOSE_GRACE_MS) ws.terminate()
-        else closeIfDrained(ws)
-        continue
-      }
-      if (ws.getBufferedAmount() > limits.backpressureLimit) {
-        closeWith(ws, CloseCode.tryAgainLater, retryHint())
-      } else if (now - ws.data.lastSeen > limits.timeoutMs) {
-        closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
-      } else if (isPingDue) ws.ping()
-    }
-  }
-  const sweeper = setInterval(sweep, Math.min(SWEEP_MS, limits.pingIntervalMs))
-  sweeper.unref?.()
   let isSyncing = false
   const syncer = setInterval(() => {
     if (isSyncing) return
@@ -381,7 +334,7 @@ export function createHub(opts: HubOptions) {
       for (const ws of registry.sockets) closeWith(ws, CloseCode.serviceRestart, retryHint())
     },
     stop(): void {
-      clearInterval(sweeper)
+      upkeep.stop()
       clearInterval(syncer)
       presence.stop()
     },

@@ -1,0 +1,93 @@
+// Connection upkeep on a timer: closing sockets cleanly, slow consumers, heartbeats. Never per event.
+import { CloseCode } from '../protocol/codes.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { Socket } from './connection.ts'
+import type { Registry } from './registry.ts'
+
+export interface UpkeepOptions {
+  registry: Registry
+  log: Logger
+  /** Bytes queued for one socket before it is closed with 1013. */
+  backpressureLimit: number
+  pingIntervalMs: number
+  timeoutMs: number
+  /** Upper bound of the random reconnect delay announced with 1012 and 1013. */
+  reconnectSpreadMs: number
+}
+
+/** How often slow consumers and heartbeats are checked (cheap: one buffered-amount read per socket). */
+const SWEEP_MS = 250
+/** A socket told to close whose backlog has not drained after this long is cut (it stopped reading). */
+const CLOSE_GRACE_MS = 10_000
+
+export function createUpkeep(opts: UpkeepOptions) {
+  const { registry, log } = opts
+  let lastPing = performance.now()
+  /** Sockets told to close, waiting for their queued frames to drain. */
+  const closing = new Map<Socket, { since: number; code: number; reason: string }>()
+
+  /**
+   * Stops all fan-out to the socket, then closes it once what is already queued has been written:
+   * closing a socket with a backlog would discard the backlog and the close frame with it.
+   */
+  function closeWith(ws: Socket, code: number, reason: string): void {
+    if (ws.data.isClosing) return
+    ws.data.isClosing = true
+    for (const topic of ws.subscriptions) ws.unsubscribe(topic)
+    log.info('closing connection', {
+      connectionId: ws.data.id,
+      code,
+      reason,
+      buffered: ws.getBufferedAmount(),
+    })
+    closing.set(ws, { since: performance.now(), code, reason })
+    closeIfDrained(ws)
+  }
+
+  function closeIfDrained(ws: Socket): void {
+    const pending = closing.get(ws)
+    if (pending && ws.getBufferedAmount() === 0) {
+      closing.delete(ws)
+      ws.close(pending.code, pending.reason)
+    }
+  }
+
+  /** A JSON close reason telling the client to come back after a random delay, so clients spread out. */
+  const retryHint = () =>
+    JSON.stringify({ retryAfterMs: 500 + Math.floor(Math.random() * opts.reconnectSpreadMs) })
+
+  function sweep(): void {
+    const now = performance.now()
+    const isPingDue = now - lastPing >= opts.pingIntervalMs
+    if (isPingDue) lastPing = now
+    for (const ws of registry.sockets) {
+      if (ws.data.isClosing) {
+        const pending = closing.get(ws)
+        if (pending && now - pending.since > CLOSE_GRACE_MS) ws.terminate()
+        else closeIfDrained(ws)
+        continue
+      }
+      if (ws.getBufferedAmount() > opts.backpressureLimit) {
+        closeWith(ws, CloseCode.tryAgainLater, retryHint())
+      } else if (now - ws.data.lastSeen > opts.timeoutMs) {
+        closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
+      } else if (isPingDue) ws.ping()
+    }
+  }
+  const sweeper = setInterval(sweep, Math.min(SWEEP_MS, opts.pingIntervalMs))
+  sweeper.unref?.()
+
+  return {
+    closeWith,
+    /** Bun's `drain` handler: a socket waiting to close may now have an empty queue. */
+    closeIfDrained,
+    retryHint,
+    /** The socket closed: nothing more to wait for. */
+    forget(ws: Socket): void {
+      closing.delete(ws)
+    },
+    stop(): void {
+      clearInterval(sweeper)
+    },
+  }
+}
