@@ -1,37 +1,17 @@
 // One contract for every bus: local, Redis, and a fault-injecting fake.
 import { afterAll, describe, expect, test } from 'bun:test'
 import { Redis } from 'ioredis'
-import type { Bus, EventEnvelope } from '../src/bus/bus.ts'
+import type { Bus } from '../src/bus/bus.ts'
 import { createLocalBus } from '../src/bus/local.ts'
 import { createRedisBus } from '../src/bus/redis.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
 import { servicesRequired } from './support/env.ts'
+import { testEnvelope } from './support/envelopes.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const log = createLogger('silent')
 let seq = 0
-const envelope = (tenant: string, origin: string): EventEnvelope => {
-  seq++
-  const id = crypto.randomUUID()
-  return {
-    kind: 'event',
-    id,
-    origin,
-    tenant,
-    seq,
-    event: {
-      id,
-      tenantId: tenant,
-      seq,
-      type: 'memory.deleted',
-      memoryId: crypto.randomUUID(),
-      ownerId: 'o',
-      visibility: 'team',
-      payload: {},
-      createdAt: new Date().toISOString(),
-    },
-  }
-}
+const envelope = (tenant: string, origin: string) => testEnvelope(tenant, ++seq, origin)
 
 /** Two handles on one backend, as two instances would hold them. */
 interface Backend {

@@ -7,9 +7,9 @@ import { PuoMemoWebSocket, type WebSocketLike } from '../src/client/puo-memo-web
 import type { Database } from '../src/db/database.ts'
 import { pruneEvents } from '../src/events/retention.ts'
 import type { Instance } from '../src/server.ts'
-import { createWithRetry, TEST_SECRET } from './support/app.ts'
+import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
-import { startTestInstance } from './support/realtime.ts'
+import { startTestInstance, writeAcrossDropAndRestart } from './support/realtime.ts'
 
 const until = async (cond: () => boolean, what: string, ms = 10_000) => {
   for (const end = Date.now() + ms; !cond(); await Bun.sleep(10)) {
@@ -200,16 +200,9 @@ describe('PuoMemoWebSocket against a real server', () => {
     )
     await ws.connect()
     await until(() => ws.lastSeq !== undefined, 'subscribed')
-    const written: string[] = []
-    const write = async (content: string) => {
-      written.push(await createWithRetry(`http://127.0.0.1:${port}`, writer, content))
-    }
-    for (let n = 0; n < 5; n++) await write(`a${n}`)
-    for (const s of instance.registry.sockets) s.close(1011, 'dropped by test')
-    for (let n = 0; n < 5; n++) await write(`b${n}`)
-    await instance.stop()
-    instance = startTestInstance(database, { PORT: String(port) })
-    for (let n = 0; n < 5; n++) await write(`c${n}`)
+    const stream = await writeAcrossDropAndRestart(instance, database, writer)
+    instance = stream.instance
+    const written = stream.written
     await until(() => got.length >= written.length, 'all events', 15_000)
     await Bun.sleep(200)
     expect(got.map((g) => g.content)).toEqual(written)

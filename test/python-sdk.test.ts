@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { signToken } from '../src/auth/jwt.ts'
 import type { Database } from '../src/db/database.ts'
 import type { Instance } from '../src/server.ts'
-import { createWithRetry, TEST_SECRET } from './support/app.ts'
+import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { debianPython, hasPythonWebsockets, servicesRequired } from './support/env.ts'
-import { startTestInstance } from './support/realtime.ts'
+import { startTestInstance, writeAcrossDropAndRestart } from './support/realtime.ts'
 
 const script = new URL('./clients/python_sdk_check.py', import.meta.url).pathname
 
@@ -42,16 +42,9 @@ describe.skipIf(!hasPythonWebsockets && !servicesRequired)('Python SDK', () => {
     )
     const reader = proc.stdout.getReader()
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('ready')
-    const written: string[] = []
-    const write = async (content: string) => {
-      written.push(await createWithRetry(`http://127.0.0.1:${port}`, writer, content))
-    }
-    for (let n = 0; n < 5; n++) await write(`a${n}`)
-    for (const s of instance.registry.sockets) s.close(1011, 'dropped by test')
-    for (let n = 0; n < 5; n++) await write(`b${n}`)
-    await instance.stop()
-    instance = startTestInstance(database, { PORT: String(port) })
-    for (let n = 0; n < 5; n++) await write(`c${n}`)
+    const stream = await writeAcrossDropAndRestart(instance, database, writer)
+    instance = stream.instance
+    const written = stream.written
 
     let out = ''
     for (let r = await reader.read(); !r.done; r = await reader.read())

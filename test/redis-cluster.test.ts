@@ -1,12 +1,12 @@
 // Redis Cluster with sharded pub/sub: a real local 3-node cluster, the bus contract, and two instances.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import type { EventEnvelope } from '../src/bus/bus.ts'
 import { createRedisBus } from '../src/bus/redis.ts'
 import { connectRedis } from '../src/bus/redis-clients.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
 import { startCluster, type TestCluster } from './support/cluster.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
+import { testEnvelope } from './support/envelopes.ts'
 import { openSocket } from './support/realtime.ts'
 import {
   type PrivateRedisCluster,
@@ -17,27 +17,7 @@ import {
 const isAvailable = redisServerPath !== null && Bun.which('redis-cli') !== null
 const log = createLogger('silent')
 
-const envelope = (tenant: string, seq: number): EventEnvelope => {
-  const id = crypto.randomUUID()
-  return {
-    kind: 'event',
-    id,
-    origin: 'a',
-    tenant,
-    seq,
-    event: {
-      id,
-      tenantId: tenant,
-      seq,
-      type: 'memory.deleted',
-      memoryId: id,
-      ownerId: 'o',
-      visibility: 'team',
-      payload: {},
-      createdAt: '',
-    },
-  }
-}
+const envelope = (tenant: string, seq: number) => testEnvelope(tenant, seq)
 
 describe.skipIf(!isAvailable)('Redis Cluster, sharded pub/sub', () => {
   let rc: PrivateRedisCluster

@@ -9,7 +9,7 @@ import type { PresenceStore } from '../../src/presence/store.ts'
 import { type Instance, startInstance } from '../../src/server.ts'
 import { createLogger } from '../../src/telemetry/logger.ts'
 import type { Metrics } from '../../src/telemetry/metrics.ts'
-import { TEST_SECRET } from './app.ts'
+import { createWithRetry, TEST_SECRET } from './app.ts'
 
 export function startTestInstance(
   database: Database,
@@ -131,3 +131,27 @@ export async function openSocket(
 
 /** Waits a moment in which nothing is expected to arrive (for "received nothing else" checks). */
 export const settle = (ms = 100) => Bun.sleep(ms)
+
+/**
+ * Creates 15 team memories through `instance`'s port as `writerToken`: five, then every socket of the
+ * instance is dropped (1011), five more, then the instance is restarted on the same port, five more.
+ * Returns the contents in write order and the restarted instance (the caller stops it).
+ */
+export async function writeAcrossDropAndRestart(
+  instance: Instance,
+  database: Database,
+  writerToken: string,
+): Promise<{ written: string[]; instance: Instance }> {
+  const port = new URL(instance.url).port
+  const written: string[] = []
+  const write = async (content: string) => {
+    written.push(await createWithRetry(`http://127.0.0.1:${port}`, writerToken, content))
+  }
+  for (let n = 0; n < 5; n++) await write(`a${n}`)
+  for (const s of instance.registry.sockets) s.close(1011, 'dropped by test')
+  for (let n = 0; n < 5; n++) await write(`b${n}`)
+  await instance.stop()
+  const restarted = startTestInstance(database, { PORT: port })
+  for (let n = 0; n < 5; n++) await write(`c${n}`)
+  return { written, instance: restarted }
+}
