@@ -2,6 +2,8 @@
 //
 //   bun load/ws-bench.ts --connections 1000 --tenants 10 --rate 20 --duration 20 [--db postgres] [--cpus 0]
 //   bun load/ws-bench.ts --db postgres --instances 3 --redis redis://127.0.0.1:6379 …
+//   bun load/ws-bench.ts … --env METRICS_ENABLED=false          (server settings, comma-separated)
+//   bun load/ws-bench.ts … --otlp-sink                          (export traces and metrics to a local sink)
 //
 // With --instances N (PostgreSQL and Redis), sockets are spread round-robin over the instances and
 // every write goes to the first one, so (N-1)/N of the deliveries cross instances through Redis.
@@ -24,13 +26,34 @@ const durationS = Number(flags.get('duration') ?? 20)
 const cpus = flags.get('cpus')
 const instances = Number(flags.get('instances') ?? 1)
 const redisUrl = flags.get('redis')
+const extraEnv = Object.fromEntries(
+  (flags.get('env') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+)
+// A collector stand-in that accepts every OTLP push, so tracing costs what it costs in production.
+let otlpRequests = 0
+const sink =
+  flags.get('otlp-sink') === 'true'
+    ? Bun.serve({
+        hostname: '127.0.0.1',
+        port: 0,
+        async fetch(req) {
+          await req.arrayBuffer()
+          otlpRequests++
+          return Response.json({})
+        },
+      })
+    : undefined
+if (sink) extraEnv.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${sink.port}`
 if (instances > 1 && (db !== 'postgres' || !redisUrl))
   throw new Error('--instances > 1 needs --db postgres and --redis URL')
 
 const server = await startBenchServer({
   db,
   ...(cpus ? { cpus } : {}),
-  ...(redisUrl ? { env: { REDIS_URL: redisUrl } } : {}),
+  env: { ...extraEnv, ...(redisUrl ? { REDIS_URL: redisUrl } : {}) },
 })
 const others = await Promise.all(
   Array.from({ length: instances - 1 }, () =>
@@ -38,7 +61,7 @@ const others = await Promise.all(
       db,
       databaseUrl: server.databaseUrl,
       secret: server.secret,
-      env: { REDIS_URL: redisUrl as string },
+      env: { ...extraEnv, REDIS_URL: redisUrl as string },
     }),
   ),
 )
@@ -72,6 +95,7 @@ try {
   const total = Math.round(rate * durationS)
   let errors = 0
   const writes: Promise<void>[] = []
+  const cpuStart = server.cpuSeconds()
   const start = performance.now()
   for (let n = 1; n <= total; n++) {
     const due = start + (n * 1000) / rate
@@ -92,6 +116,7 @@ try {
   }
   await Promise.all(writes)
   await Bun.sleep(2000)
+  const cpuS = server.cpuSeconds() - cpuStart
   const perTenant = connections / tenants
   const expected = total * perTenant
   const delivered = latencies.length
@@ -104,6 +129,7 @@ try {
     ratePerSecond: rate,
     durationS,
     serverCpus: cpus ?? 'any',
+    serverEnv: extraEnv,
     connectMs: Math.round(connectMs),
     rssBeforeMB: +(rssBefore / 1048576).toFixed(1),
     rssAfterMB: +(rssAfter / 1048576).toFixed(1),
@@ -117,12 +143,19 @@ try {
     duplicates,
     unexpectedFrames: other,
     latencyMs: summary(latencies),
+    // Server CPU over the write phase (incl. 2 s of drain), per delivery to a socket; only the first
+    // instance is measured.
+    serverCpuS: +cpuS.toFixed(2),
+    serverCpuUsPerDelivery:
+      delivered > 0 ? +((cpuS * 1e6) / (delivered / instances)).toFixed(2) : 0,
+    ...(sink ? { otlpRequests } : {}),
   }
   console.log(JSON.stringify(report))
   for (const ws of sockets) ws.close()
 } finally {
   await Promise.all(others.map((o) => o.stop()))
   await server.stop()
+  sink?.stop(true)
 }
 
 async function openListener(i: number): Promise<WebSocket> {

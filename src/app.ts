@@ -13,7 +13,7 @@ import { clientPageController } from './hub/client-page.ts'
 import { realtimeStatusController, type StatusDeps } from './hub/status.ts'
 import { memoriesController } from './memories/controller.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
-import { httpMetrics, requestLog } from './telemetry/http.ts'
+import { httpMetrics, requestLog, requestSpanName } from './telemetry/http.ts'
 import type { Logger } from './telemetry/logger.ts'
 import type { Metrics } from './telemetry/metrics.ts'
 
@@ -27,8 +27,10 @@ export interface AppDeps {
   version: string
   startedAt: number
   bus: Pick<Bus, 'name' | 'isHealthy'>
-  /** When given: GET /metrics and HTTP request durations. */
+  /** When given: HTTP request durations, and GET /metrics if Prometheus is on and has no port of its own. */
   metrics?: Metrics
+  /** /metrics is served on a separate port (METRICS_PORT), not by this app. */
+  hasMetricsPort?: boolean
   realtime: StatusDeps
   /** Called after every committed change with the event it logged. */
   onCommitted: (event: StoredEvent) => void
@@ -42,46 +44,56 @@ export function createApp(deps: AppDeps) {
     onCommitted: deps.onCommitted,
   }
   // normalize: false makes `additionalProperties: false` refuse unknown fields instead of dropping them.
-  return new Elysia({ normalize: false })
-    .use(errorHandler(deps.log))
-    .use(requestLog(deps.log))
-    .use(jsonBody(deps.bodyLimit))
-    .use(
-      openapi({
-        path: '/docs',
-        documentation: {
-          info: {
-            title: 'PUO Memo API',
-            version: deps.version,
-            description: 'Memories with real-time sync',
-          },
-          components: {
-            securitySchemes: {
-              bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-              apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+  return (
+    new Elysia({ normalize: false })
+      .use(errorHandler(deps.log))
+      .use(requestLog(deps.log))
+      .use(requestSpanName())
+      // Hooks apply to the routes registered after them: telemetry comes before every route.
+      .use(
+        deps.metrics
+          ? httpMetrics(deps.metrics, {
+              serveMetrics: deps.metrics.isPrometheusEnabled && !deps.hasMetricsPort,
+            })
+          : new Elysia(),
+      )
+      .use(jsonBody(deps.bodyLimit))
+      .use(
+        openapi({
+          path: '/docs',
+          documentation: {
+            info: {
+              title: 'PUO Memo API',
+              version: deps.version,
+              description: 'Memories with real-time sync',
             },
+            components: {
+              securitySchemes: {
+                bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+                apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+              },
+            },
+            security: [{ bearer: [] }, { apiKey: [] }],
           },
-          security: [{ bearer: [] }, { apiKey: [] }],
-        },
-      }),
-    )
-    .use(
-      healthController({
-        database: deps.database,
-        bus: deps.bus,
-        registry: deps.realtime.registry,
-        version: deps.version,
-        startedAt: deps.startedAt,
-      }),
-    )
-    .use(clientPageController())
-    .use(deps.metrics ? httpMetrics(deps.metrics) : new Elysia())
-    .group('/api/v4', (api) =>
-      api
-        .use(memoriesController(memoryDeps, auth))
-        .use(apiKeysController(deps.database.db, auth))
-        .use(realtimeStatusController(deps.realtime, auth)),
-    )
+        }),
+      )
+      .use(
+        healthController({
+          database: deps.database,
+          bus: deps.bus,
+          registry: deps.realtime.registry,
+          version: deps.version,
+          startedAt: deps.startedAt,
+        }),
+      )
+      .use(clientPageController())
+      .group('/api/v4', (api) =>
+        api
+          .use(memoriesController(memoryDeps, auth))
+          .use(apiKeysController(deps.database.db, auth))
+          .use(realtimeStatusController(deps.realtime, auth)),
+      )
+  )
 }
 
 export type App = ReturnType<typeof createApp>

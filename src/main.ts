@@ -11,6 +11,7 @@ import { createRedisPresence } from './presence/redis.ts'
 import { startInstance } from './server.ts'
 import { createLogger } from './telemetry/logger.ts'
 import { startMetrics } from './telemetry/metrics.ts'
+import { startTracing } from './telemetry/tracing.ts'
 import { VERSION } from './version.ts'
 
 function configOrExit(): Config {
@@ -51,9 +52,24 @@ async function main(): Promise<void> {
     ? createRedisPresence({ redis: redis.publisher, instanceId })
     : createLocalPresence()
   const embedder = createEmbedder(config)
-  const metrics = startMetrics({ serviceName: 'puo-memo', instanceId, version: VERSION })
+  const otlp = config.OTEL_EXPORTER_OTLP_ENDPOINT
+  const identity = { serviceName: config.OTEL_SERVICE_NAME, instanceId, version: VERSION }
+  // With neither Prometheus nor OTLP the instruments are the API's no-ops: nothing is recorded.
+  const metrics =
+    config.METRICS_ENABLED || otlp
+      ? startMetrics({
+          ...identity,
+          prometheus: config.METRICS_ENABLED,
+          ...(otlp
+            ? { otlp: { endpoint: otlp, intervalMs: config.OTEL_METRIC_EXPORT_INTERVAL } }
+            : {}),
+        })
+      : undefined
+  const tracing = otlp
+    ? startTracing({ ...identity, endpoint: otlp, sampleRatio: config.OTEL_TRACES_SAMPLE_RATIO })
+    : undefined
   const instance = startInstance({
-    metrics,
+    ...(metrics ? { metrics } : {}),
     config,
     database,
     bus,
@@ -83,7 +99,9 @@ async function main(): Promise<void> {
     await instance.stop()
     await bus.close()
     await database.close()
-    await metrics.shutdown()
+    await Promise.all([metrics?.shutdown(), tracing?.shutdown()]).catch((err: unknown) =>
+      log.warn('telemetry did not flush', { err }),
+    )
     clearTimeout(force)
     log.info('stopped')
     process.exit(0)

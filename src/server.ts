@@ -16,9 +16,11 @@ import { upgradeWebSocket } from './hub/upgrade.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
 import { startEmbeddingWorker } from './memories/embedding-worker.ts'
 import type { PresenceStore } from './presence/store.ts'
+import { metricsResponse } from './telemetry/http.ts'
 import { createInstruments } from './telemetry/instruments.ts'
 import type { Logger } from './telemetry/logger.ts'
 import type { Metrics } from './telemetry/metrics.ts'
+import { traceRequest } from './telemetry/spans.ts'
 
 export interface InstanceDeps {
   /** Metrics pipeline; without it, instruments are no-ops and /metrics answers 404. */
@@ -87,6 +89,7 @@ export function startInstance(deps: InstanceDeps) {
     bus,
     realtime: { registry, instanceId: deps.instanceId, startedAt, onlineUsers: hub.onlineUsers },
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    hasMetricsPort: config.METRICS_PORT !== undefined,
     onCommitted: (event) => {
       publish(event)
       if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
@@ -137,7 +140,7 @@ export function startInstance(deps: InstanceDeps) {
           onReject: (limit) => instruments.limitRejections.add(1, { limit }),
         })
       }
-      return app.handle(req)
+      return traceRequest(req, () => app.handle(req))
     },
     error(err) {
       log.error('request failed outside the app', { err })
@@ -160,6 +163,7 @@ export function startInstance(deps: InstanceDeps) {
     },
   })
   hub.attach(server)
+  const metricsServer = startMetricsServer(deps.metrics, config)
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`
 
   return {
@@ -173,9 +177,31 @@ export function startInstance(deps: InstanceDeps) {
       hub.shutdown()
       clearInterval(pruner)
       await server.stop(false)
+      await metricsServer?.stop(true)
       hub.stop()
       unsubscribeBus()
       await worker?.stop()
     },
   }
+}
+
+/** GET /metrics on METRICS_PORT, when Prometheus is on and has a port of its own. */
+function startMetricsServer(
+  metrics: Metrics | undefined,
+  config: Config,
+): Server<undefined> | undefined {
+  if (!metrics?.isPrometheusEnabled || config.METRICS_PORT === undefined) return undefined
+  return Bun.serve({
+    hostname: config.HOST,
+    port: config.METRICS_PORT,
+    fetch(req) {
+      if (new URL(req.url).pathname === '/metrics' && req.method === 'GET') {
+        return metricsResponse(metrics)
+      }
+      return Response.json(
+        { error: { code: 'not_found', message: 'This port serves GET /metrics only' } },
+        { status: 404 },
+      )
+    },
+  })
 }

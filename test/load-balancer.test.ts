@@ -1,25 +1,21 @@
 // Debian's nginx in front of two instances, with the repository's nginx snippet: WebSockets upgrade,
 // clients spread over instances without sticky sessions, and a client resumes through it after a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { Subprocess } from 'bun'
 import { startCluster, type TestCluster } from './support/cluster.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { nginxPath, postgresUrl, servicesRequired } from './support/env.ts'
 import { follow } from './support/follower.ts'
+import { type Nginx, startNginx } from './support/nginx.ts'
 import { openSocket } from './support/realtime.ts'
-import { freePort, type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
-const snippet = new URL('../docs/deploy/nginx/puo-memo.conf', import.meta.url).pathname
 const isAvailable =
   postgresUrl !== undefined && redisServerPath !== null && (nginxPath !== null || servicesRequired)
 
 describe.skipIf(!isAvailable)('nginx in front of two instances', () => {
   let redis: PrivateRedis
   let cluster: TestCluster
-  let nginx: Subprocess
+  let nginx: Nginx
   let base: string
   beforeAll(async () => {
     redis = await startPrivateRedis()
@@ -27,47 +23,11 @@ describe.skipIf(!isAvailable)('nginx in front of two instances', () => {
       databaseUrl: await freshPostgresUrl(postgresUrl as string),
       redisUrl: redis.url,
     })
-    const dir = mkdtempSync(join(tmpdir(), 'puo-nginx-'))
-    const port = await freePort()
-    const upstreams = cluster.urls
-      .map((u) => `server ${new URL(u).host} max_fails=1 fail_timeout=2s;`)
-      .join('\n')
-    const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-      .map((k) => `${k}_temp_path ${dir}/${k};`)
-      .join('\n')
-    writeFileSync(
-      join(dir, 'nginx.conf'),
-      `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  ${temp}
-  upstream puo_memo { ${upstreams} }
-  server { listen 127.0.0.1:${port}; include ${snippet}; }
-}`,
-    )
-    nginx = Bun.spawn([nginxPath ?? 'nginx', '-c', join(dir, 'nginx.conf'), '-p', dir], {
-      stdout: 'ignore',
-      stderr: 'inherit',
-    })
-    base = `http://127.0.0.1:${port}`
-    for (let i = 0; i < 50; i++) {
-      if (
-        await fetch(`${base}/health`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break
-      await Bun.sleep(100)
-    }
+    nginx = await startNginx(cluster.urls)
+    base = nginx.url
   }, 120_000)
   afterAll(async () => {
-    nginx?.kill('SIGTERM')
-    await nginx?.exited
+    await nginx?.stop()
     await cluster?.stop()
     await redis?.stop()
   })

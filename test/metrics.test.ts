@@ -1,5 +1,8 @@
 // GET /metrics: the instruments report what the traffic did (connections, frames, deliveries, HTTP).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { signToken } from '../src/auth/jwt.ts'
 import { createLocalBus } from '../src/bus/local.ts'
 import type { Instance } from '../src/server.ts'
@@ -7,6 +10,7 @@ import { startMetrics } from '../src/telemetry/metrics.ts'
 import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
+import { startServer } from './support/server.ts'
 
 /** The value of one series, found by name and a label fragment (e.g. 'message_type="subscribe"'). */
 function value(text: string, name: string, labels = ''): number | undefined {
@@ -105,6 +109,22 @@ describe('metrics', () => {
       await s.close()
     } finally {
       await lossy.stop()
+    }
+  })
+
+  test('METRICS_ENABLED=false: no /metrics, requests still served', async () => {
+    const server = await startServer({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-nometrics-')),
+      JWT_SECRET: 'n'.repeat(40),
+      METRICS_ENABLED: 'false',
+    })
+    try {
+      const res = await fetch(`${server.url}/metrics`)
+      expect(res.status).toBe(404)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found')
+      expect((await fetch(`${server.url}/health`)).status).toBe(200)
+    } finally {
+      await server.stop()
     }
   })
 })

@@ -49,6 +49,23 @@ function harness(committed: number, gapWaitMs = 10) {
 }
 
 describe('sequencer', () => {
+  test('reports the commit time of the oldest event held back by a gap, and nothing once it closes', async () => {
+    const h = harness(0, 60_000)
+    await h.seq.watch('t')
+    expect(h.seq.oldestPendingAt()).toBeUndefined()
+    h.commit(3)
+    h.seq.offer(h.event(3))
+    h.seq.offer(h.event(2))
+    expect(h.emitted).toEqual([])
+    expect(h.seq.oldestPendingAt()).toBe(
+      Math.min(Date.parse(h.event(2).createdAt), Date.parse(h.event(3).createdAt)),
+    )
+    h.seq.offer(h.event(1))
+    expect(h.emitted).toEqual([1, 2, 3])
+    expect(h.seq.oldestPendingAt()).toBeUndefined()
+    h.seq.unwatch('t')
+  })
+
   test('starts after what is already committed, emits in order, drops duplicates without reading the log', async () => {
     const h = harness(3)
     expect(await h.seq.watch('t')).toBe(3)

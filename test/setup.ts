@@ -1,10 +1,24 @@
-// Preloaded by bun test: once every file has finished, stops leftover servers and closes shared databases.
+// Preloaded by bun test: once every file has finished, stops leftover servers, closes shared databases
+// and fails the run if any server log line of the whole run holds a credential.
 import { afterAll } from 'bun:test'
 import { closeTestDatabases } from './support/db.ts'
-import { spawnedServers } from './support/server.ts'
+import { serverLogLines, spawnedServers } from './support/server.ts'
+
+/** Shapes of credentials, independent of the logger's own scrubber: a JWT, an API key, ?token=. */
+const CREDENTIALS = [
+  /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\./,
+  /pm_[a-z0-9]{8}_[\w-]{20,}/,
+  /[?&]token=(?!\[redacted\])[^&"\s]+/,
+]
 
 afterAll(async () => {
   // A test that failed half-way may have left server processes behind: none outlives the run.
   for (const proc of spawnedServers) proc.kill('SIGKILL')
   await closeTestDatabases()
+  const leaks = serverLogLines.filter((line) => CREDENTIALS.some((re) => re.test(line)))
+  if (leaks.length > 0) {
+    throw new Error(
+      `credentials in ${leaks.length} server log lines, e.g.:\n${leaks.slice(0, 3).join('\n')}`,
+    )
+  }
 })

@@ -1,8 +1,9 @@
 // Starts a PUO Memo server process for a benchmark (fresh PGlite dir or fresh PostgreSQL database).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
+import { cpuSecondsOf, rssOf, spawnListening } from './process.ts'
 
 export interface BenchServer {
   url: string
@@ -12,8 +13,12 @@ export interface BenchServer {
   secret: string
   /** Resident memory of the server process, in bytes. */
   rss(): number
+  /** CPU time (user + system) the server process has used so far, in seconds. */
+  cpuSeconds(): number
   /** Asks the server for a full garbage collection (SIGUSR2) and waits for it to settle. */
   gc(): Promise<void>
+  /** SIGTERM (graceful drain), wait for the exit, start again on the same port. */
+  restart(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -65,71 +70,36 @@ export async function startBenchServer(opts: {
     }
   }
   const cmd = [process.execPath, ...(opts.flags ?? []), 'src/main.ts']
-  // taskset execs the server in place, so the child's pid is the server's either way (signals, /proc).
-  const proc = Bun.spawn(opts.cpus ? ['taskset', '-c', opts.cpus, ...cmd] : cmd, {
-    cwd: root,
-    env,
-    stdout: 'pipe',
-    stderr: 'inherit',
-  })
-  const url = await listeningUrl(proc.stdout)
+  const start = () =>
+    spawnListening(cmd, { cwd: root, env, ...(opts.cpus ? { cpus: opts.cpus } : {}) })
+  let current = await start()
+  // A restart keeps the port, so clients find the new process where the old one was.
+  env.PORT = new URL(current.url).port
   return {
-    url,
-    databaseUrl: env.DATABASE_URL ?? '',
-    pid: proc.pid,
-    secret,
-    rss: () => {
-      const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8')
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024
+    get url() {
+      return current.url
     },
+    databaseUrl: env.DATABASE_URL ?? '',
+    get pid() {
+      return current.pid
+    },
+    secret,
+    rss: () => rssOf(current.pid),
+    cpuSeconds: () => cpuSecondsOf(current.pid),
     async gc() {
-      proc.kill('SIGUSR2')
+      current.proc.kill('SIGUSR2')
       await Bun.sleep(1000)
     },
+    async restart() {
+      current.proc.kill('SIGTERM')
+      await current.proc.exited
+      current = await start()
+    },
     async stop() {
-      proc.kill('SIGTERM')
-      await proc.exited
+      current.proc.kill('SIGTERM')
+      await current.proc.exited
       await dropDb?.()
       rmSync(dataDir, { recursive: true, force: true })
     },
-  }
-}
-
-/** Resolves with the server's URL from its "listening" log line, and keeps draining its log after. */
-function listeningUrl(stdout: ReadableStream<Uint8Array>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('server did not log "listening" within 60 s')),
-      60_000,
-    )
-    ;(async () => {
-      const decoder = new TextDecoder()
-      let buf = ''
-      let found = false
-      for await (const chunk of stdout) {
-        if (found) continue
-        buf += decoder.decode(chunk, { stream: true })
-        const lines = buf.split('\n')
-        buf = lines.pop() ?? ''
-        for (const line of lines) {
-          const url = listeningIn(line)
-          if (url && !found) {
-            found = true
-            clearTimeout(timer)
-            resolve(url)
-          }
-        }
-      }
-      if (!found) reject(new Error('server exited before listening'))
-    })()
-  })
-}
-
-function listeningIn(line: string): string | undefined {
-  try {
-    const entry = JSON.parse(line) as { msg?: string; url?: string }
-    return entry.msg === 'listening' ? entry.url : undefined
-  } catch {
-    return undefined
   }
 }

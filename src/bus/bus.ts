@@ -33,6 +33,8 @@ export interface EventEnvelope extends EnvelopeBase {
   kind: 'event'
   seq: number
   event: BusEvent
+  /** W3C traceparent of the write, so one trace follows the event to every instance's sockets. */
+  trace?: string
 }
 
 export interface PresenceEnvelope extends EnvelopeBase {

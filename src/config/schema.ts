@@ -41,6 +41,20 @@ const url =
     }
   }
 
+const bool: Parse<boolean> = (raw) =>
+  raw === 'true' || raw === '1'
+    ? { value: true }
+    : raw === 'false' || raw === '0'
+      ? { value: false }
+      : { error: `must be true or false, got "${raw}"` }
+
+const ratio: Parse<number> = (raw) => {
+  const n = Number(raw)
+  return raw !== '' && Number.isFinite(n) && n >= 0 && n <= 1
+    ? { value: n }
+    : { error: `must be a number from 0 to 1, got "${raw}"` }
+}
+
 const secret: Parse<string> = (raw) =>
   raw.length >= 32 ? { value: raw } : { error: 'must be at least 32 characters long' }
 
@@ -175,6 +189,32 @@ export const settings = {
     'How long the event log keeps events; resuming from older positions answers resume_unavailable',
     '168',
     int(1, 87_600),
+  ),
+  METRICS_ENABLED: setting(
+    'Serve Prometheus metrics at GET /metrics (`true` or `false`)',
+    'true',
+    bool,
+  ),
+  METRICS_PORT: setting(
+    'Serve /metrics on this port only (not on PORT); unset keeps it on PORT',
+    undefined,
+    int(1, 65535),
+  ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: setting(
+    'OTLP/HTTP collector base URL (…:4318); when set, metrics and traces are pushed to /v1/metrics and /v1/traces',
+    undefined,
+    url('http:', 'https:'),
+  ),
+  OTEL_SERVICE_NAME: setting('service.name of exported metrics and traces', 'puo-memo', str),
+  OTEL_METRIC_EXPORT_INTERVAL: setting(
+    'Milliseconds between OTLP metric pushes',
+    '60000',
+    int(100, 3_600_000),
+  ),
+  OTEL_TRACES_SAMPLE_RATIO: setting(
+    "Share of new traces recorded (0 to 1); a caller's traceparent decision is always followed",
+    '1',
+    ratio,
   ),
   SHUTDOWN_TIMEOUT_MS: setting(
     'How long a SIGTERM drain may take before exit',

@@ -9,13 +9,14 @@ import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
  * The counter upsert takes the tenant's row lock and holds it until the transaction ends, so a
  * second writer waits for the first to commit; if the first rolls back, its seq is handed out
  * again. One statement (the upsert is a CTE feeding the insert): call it last in the transaction
- * to keep that lock short.
+ * to keep that lock short. Being last also makes its `created_at` (clock_timestamp(), unless `at` is
+ * given) the moment just before commit: the time clients see as the event's `timestamp`.
  */
 export async function appendEvent(
   tx: Tx,
   subject: EventSubject,
   event: MemoryEvent,
-  at: Date,
+  at?: Date,
 ): Promise<StoredEvent> {
   const next = tx.$with('next').as(
     tx
@@ -38,7 +39,9 @@ export async function appendEvent(
           ownerId: sql`${subject.ownerId}`.as('owner_id'),
           visibility: sql`${subject.visibility}`.as('visibility'),
           payload: sql`${JSON.stringify(event.payload)}::jsonb`.as('payload'),
-          createdAt: sql`${at.toISOString()}::timestamptz`.as('created_at'),
+          createdAt: (at ? sql`${at.toISOString()}::timestamptz` : sql`clock_timestamp()`).as(
+            'created_at',
+          ),
         })
         .from(next),
     )

@@ -1,6 +1,7 @@
 // After commit: turns a logged event into a bus envelope and publishes it.
 import type { Bus, BusEvent } from '../bus/bus.ts'
 import type { Logger } from '../telemetry/logger.ts'
+import { producerSpan } from '../telemetry/spans.ts'
 import type { StoredEvent } from './types.ts'
 
 export function toBusEvent(e: StoredEvent): BusEvent {
@@ -29,18 +30,20 @@ export function createPublisher(
 ) {
   return (event: StoredEvent): void => {
     const busEvent = toBusEvent(event)
-    bus
-      .publish({
+    const attributes = { 'messaging.system': bus.name, 'puo.event.type': event.type }
+    producerSpan(`publish ${event.type}`, attributes, (trace) =>
+      bus.publish({
         kind: 'event',
         id: event.id,
         origin,
         tenant: event.tenantId,
         seq: event.seq,
         event: busEvent,
-      })
-      .catch((err: unknown) => {
-        onError()
-        log.warn('bus publish failed', { eventId: event.id, err })
-      })
+        ...(trace ? { trace } : {}),
+      }),
+    ).catch((err: unknown) => {
+      onError()
+      log.warn('bus publish failed', { eventId: event.id, err })
+    })
   }
 }

@@ -1,4 +1,5 @@
 // The hub: WebSocket lifecycle, client frames, and fan-out of bus envelopes to Bun topics.
+import type { ObservableResult } from '@opentelemetry/api'
 import type { Server, WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
 import type { PresenceStore, PresenceUser } from '../presence/store.ts'
@@ -7,6 +8,7 @@ import { type Channel, PROTOCOL_VERSION } from '../protocol/frames.ts'
 import { presenceTopic } from '../protocol/topics.ts'
 import type { Instruments } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
+import { eventArrived, eventFannedOut } from '../telemetry/spans.ts'
 import type { ConnectionData, Socket } from './connection.ts'
 import { clientFrameCheck, isChannel, isKnownType } from './frame-schema.ts'
 import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
@@ -90,12 +92,17 @@ export function createHub(opts: HubOptions) {
     store: opts.store,
     registry,
     log,
-    publish: (tenantId, topic, payload, type) => {
-      publish(tenantId, topic, payload, type)
-    },
+    publish,
     onFilled: (count) => m.eventsFromLog.add(count),
-    onFanOut: (event) =>
-      m.deliveryLatency.record(Math.max(0, Date.now() - Date.parse(event.createdAt))),
+    onFanOut: (event, sockets) => {
+      m.deliveryLatency.record(Math.max(0, Date.now() - Date.parse(event.createdAt)))
+      eventFannedOut(event, `fan-out ${event.type}`, {
+        'puo.event.type': event.type,
+        'puo.event.seq': event.seq,
+        'puo.instance.id': opts.instanceId,
+        'puo.sockets': sockets,
+      })
+    },
     send,
     sendRaw(ws, payload) {
       if (ws.data.isClosing) return
@@ -105,6 +112,13 @@ export function createHub(opts: HubOptions) {
     },
     sendError,
   })
+
+  // The relay lag of this design: how long the oldest committed event has waited here for a gap to fill.
+  const observePendingAge = (r: ObservableResult) => {
+    const at = feed.oldestPendingAt()
+    r.observe(at === undefined ? 0 : Math.max(0, Date.now() - at))
+  }
+  m.pendingAge.addCallback(observePendingAge)
 
   function subscribe(
     ws: Socket,
@@ -314,7 +328,10 @@ export function createHub(opts: HubOptions) {
     },
     /** A committed event from the bus: ordered and deduplicated per tenant, then fanned out to topics. */
     deliver(envelope: Envelope): void {
-      if (envelope.kind === 'event') return feed.offer(envelope.event)
+      if (envelope.kind === 'event') {
+        eventArrived(envelope.event, envelope.trace)
+        return feed.offer(envelope.event)
+      }
       const { type, userId, name } = envelope.presence
       const payload = JSON.stringify({
         id: envelope.id,
@@ -335,6 +352,7 @@ export function createHub(opts: HubOptions) {
     },
     stop(): void {
       upkeep.stop()
+      m.pendingAge.removeCallback(observePendingAge)
       clearInterval(syncer)
       presence.stop()
     },

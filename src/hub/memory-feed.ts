@@ -28,9 +28,10 @@ export interface FeedOptions {
   registry: Registry
   log: Logger
   /** Fans a frame out to a topic (Bun's native publish). */
-  publish(tenantId: string, topic: string, frame: string, type: string): void
-  /** Called once per event as it is fanned out (for the delivery-latency histogram). */
-  onFanOut?(event: BusEvent): void
+  /** Returns how many sockets the frame reached. */
+  publish(tenantId: string, topic: string, frame: string, type: string): number
+  /** Called once per event as it is fanned out, with the sockets it reached (latency, traces). */
+  onFanOut?(event: BusEvent, sockets: number): void
   /** Told how many events were read from the log because the bus missed them. */
   onFilled?(count: number): void
   send(ws: Socket, type: string, data: unknown, id?: string): void
@@ -62,8 +63,9 @@ export function createMemoryFeed(opts: FeedOptions) {
   /** Called in seq order, once per event: one publish per topic, plus held copies for replaying sockets. */
   function fanOut(event: BusEvent): void {
     const deliveries = route(event, registry.memoryUsers)
-    for (const d of deliveries) opts.publish(event.tenantId, d.topic, d.frame, d.type)
-    opts.onFanOut?.(event)
+    let sockets = 0
+    for (const d of deliveries) sockets += opts.publish(event.tenantId, d.topic, d.frame, d.type)
+    opts.onFanOut?.(event, sockets)
     const waiting = catchUps.get(event.tenantId)
     if (!waiting) return
     const team = teamTopic(event.tenantId)
@@ -215,6 +217,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     /** Anti-entropy: closes gaps the bus left (see the sequencer). */
     syncAll: () => sequencer.syncAll(),
     highWater: (tenantId: string) => sequencer.highWater(tenantId),
+    oldestPendingAt: () => sequencer.oldestPendingAt(),
   }
 }
 

@@ -140,6 +140,18 @@ export function createSequencer(deps: SequencerDeps) {
       drain(event.tenantId, st)
     },
 
+    /** Commit time (ms) of the oldest event held back waiting for a gap to fill, if any. */
+    oldestPendingAt(): number | undefined {
+      let oldest: number | undefined
+      for (const st of tenants.values()) {
+        for (const e of st.pending.values()) {
+          const at = Date.parse(e.createdAt)
+          if (oldest === undefined || at < oldest) oldest = at
+        }
+      }
+      return oldest
+    },
+
     /** Highest seq emitted for the tenant, if it is watched and ready. */
     highWater(tenantId: string): number | undefined {
       return tenants.get(tenantId)?.delivered

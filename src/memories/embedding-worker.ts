@@ -92,7 +92,6 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
    * counter: no cycle of waits can form).
    */
   async function complete(jobs: ClaimedJob[], vectors: number[][]): Promise<void> {
-    const now = new Date()
     const logged = await db.transaction(async (tx) => {
       const locked = new Map(
         (
@@ -133,7 +132,6 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
               type: 'memory.embedding_complete',
               payload: { memoryId: memory.id, model: embedder.model, dimensions },
             },
-            now,
           ),
         )
       }

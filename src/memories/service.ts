@@ -5,6 +5,7 @@ import type { Db } from '../db/database.ts'
 import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import { ApiError, badRequest, forbidden, notFound, preconditionFailed } from '../http/errors.ts'
+import { dbSpan } from '../telemetry/spans.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { type MemoryDto, toMemoryDto } from './dto.ts'
 import type { Embedder } from './embedder/embedder.ts'
@@ -32,35 +33,35 @@ export async function createMemory(
   input: CreateMemoryInput,
 ): Promise<MemoryDto> {
   const now = new Date()
-  const { memory, event } = await deps.db.transaction(async (tx) => {
-    const row = await insertMemory(tx, {
-      id: Bun.randomUUIDv7(),
-      tenantId: p.tenantId,
-      ownerId: p.userId,
-      title: input.title ?? null,
-      content: input.content,
-      tags: dedupe(input.tags ?? []),
-      metadata: input.metadata ?? {},
-      visibility: input.visibility ?? 'private',
-      createdAt: now,
-      updatedAt: now,
-    })
-    await enqueueEmbedding(tx, row.id, row.tenantId, now)
-    const memory = toMemoryDto(row)
-    const event = await appendEvent(
-      tx,
-      subjectOf(row),
-      { type: 'memory.created', payload: { memory } },
-      now,
-    )
-    return { memory, event }
-  })
+  const { memory, event } = await dbSpan('memory.create', () =>
+    deps.db.transaction(async (tx) => {
+      const row = await insertMemory(tx, {
+        id: Bun.randomUUIDv7(),
+        tenantId: p.tenantId,
+        ownerId: p.userId,
+        title: input.title ?? null,
+        content: input.content,
+        tags: dedupe(input.tags ?? []),
+        metadata: input.metadata ?? {},
+        visibility: input.visibility ?? 'private',
+        createdAt: now,
+        updatedAt: now,
+      })
+      await enqueueEmbedding(tx, row.id, row.tenantId, now)
+      const memory = toMemoryDto(row)
+      const event = await appendEvent(tx, subjectOf(row), {
+        type: 'memory.created',
+        payload: { memory },
+      })
+      return { memory, event }
+    }),
+  )
   deps.onCommitted(event)
   return memory
 }
 
 export async function getMemory(deps: MemoryDeps, p: Principal, id: string): Promise<MemoryDto> {
-  const row = await findMemory(deps.db, p.tenantId, id)
+  const row = await dbSpan('memory.get', () => findMemory(deps.db, p.tenantId, id))
   if (!row || !canSee(p, row)) throw notFound('Memory')
   return toMemoryDto(row)
 }
@@ -78,15 +79,17 @@ export async function listMemories(
   const limit = q.limit ?? 20
   const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
   if (after === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned')
-  const rows = await listPage(deps.db, {
-    tenantId: p.tenantId,
-    userId: p.userId,
-    limit,
-    ...(q.tag !== undefined ? { tag: q.tag } : {}),
-    ...(q.visibility !== undefined ? { visibility: q.visibility } : {}),
-    ...(q.updated_since !== undefined ? { updatedSince: new Date(q.updated_since) } : {}),
-    ...(after !== undefined ? { after } : {}),
-  })
+  const rows = await dbSpan('memory.list', () =>
+    listPage(deps.db, {
+      tenantId: p.tenantId,
+      userId: p.userId,
+      limit,
+      ...(q.tag !== undefined ? { tag: q.tag } : {}),
+      ...(q.visibility !== undefined ? { visibility: q.visibility } : {}),
+      ...(q.updated_since !== undefined ? { updatedSince: new Date(q.updated_since) } : {}),
+      ...(after !== undefined ? { after } : {}),
+    }),
+  )
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return {
@@ -107,41 +110,41 @@ export async function updateMemory(
   expectedVersion?: number,
 ): Promise<MemoryDto> {
   const now = new Date()
-  const { memory, event } = await deps.db.transaction(async (tx) => {
-    const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
-    if (!current || !canEdit(p, current)) throw notFound('Memory')
-    if (
-      patch.visibility !== undefined &&
-      patch.visibility !== current.visibility &&
-      !isOwner(p, current)
-    ) {
-      throw forbidden('Only the owner can change the visibility of a memory')
-    }
-    if (expectedVersion !== undefined && expectedVersion !== current.version) {
-      throw stale(current.version)
-    }
-    const contentChanged = patch.content !== undefined && patch.content !== current.content
-    const row = await updateMemoryRow(tx, id, {
-      ...(patch.title !== undefined ? { title: patch.title } : {}),
-      ...(patch.content !== undefined ? { content: patch.content } : {}),
-      ...(patch.tags !== undefined ? { tags: dedupe(patch.tags) } : {}),
-      ...(patch.metadata !== undefined ? { metadata: patch.metadata } : {}),
-      ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
-      ...(contentChanged
-        ? { embedding: null, embeddingStatus: 'pending' as const, embeddingModel: null }
-        : {}),
-      updatedAt: now,
-    })
-    if (contentChanged) await enqueueEmbedding(tx, row.id, row.tenantId, now)
-    const memory = toMemoryDto(row)
-    const event = await appendEvent(
-      tx,
-      subjectOf(row),
-      { type: 'memory.updated', payload: { memory, previousVisibility: current.visibility } },
-      now,
-    )
-    return { memory, event }
-  })
+  const { memory, event } = await dbSpan('memory.update', () =>
+    deps.db.transaction(async (tx) => {
+      const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
+      if (!current || !canEdit(p, current)) throw notFound('Memory')
+      if (
+        patch.visibility !== undefined &&
+        patch.visibility !== current.visibility &&
+        !isOwner(p, current)
+      ) {
+        throw forbidden('Only the owner can change the visibility of a memory')
+      }
+      if (expectedVersion !== undefined && expectedVersion !== current.version) {
+        throw stale(current.version)
+      }
+      const contentChanged = patch.content !== undefined && patch.content !== current.content
+      const row = await updateMemoryRow(tx, id, {
+        ...(patch.title !== undefined ? { title: patch.title } : {}),
+        ...(patch.content !== undefined ? { content: patch.content } : {}),
+        ...(patch.tags !== undefined ? { tags: dedupe(patch.tags) } : {}),
+        ...(patch.metadata !== undefined ? { metadata: patch.metadata } : {}),
+        ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
+        ...(contentChanged
+          ? { embedding: null, embeddingStatus: 'pending' as const, embeddingModel: null }
+          : {}),
+        updatedAt: now,
+      })
+      if (contentChanged) await enqueueEmbedding(tx, row.id, row.tenantId, now)
+      const memory = toMemoryDto(row)
+      const event = await appendEvent(tx, subjectOf(row), {
+        type: 'memory.updated',
+        payload: { memory, previousVisibility: current.visibility },
+      })
+      return { memory, event }
+    }),
+  )
   deps.onCommitted(event)
   return memory
 }
@@ -152,21 +155,20 @@ export async function deleteMemory(
   id: string,
   expectedVersion?: number,
 ): Promise<void> {
-  const now = new Date()
-  const event = await deps.db.transaction(async (tx) => {
-    const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
-    if (!current || !canSee(p, current)) throw notFound('Memory')
-    if (!isOwner(p, current)) throw forbidden('Only the owner can delete a memory')
-    if (expectedVersion !== undefined && expectedVersion !== current.version)
-      throw stale(current.version)
-    await deleteMemoryRow(tx, id)
-    return appendEvent(
-      tx,
-      subjectOf(current),
-      { type: 'memory.deleted', payload: { memoryId: id } },
-      now,
-    )
-  })
+  const event = await dbSpan('memory.delete', () =>
+    deps.db.transaction(async (tx) => {
+      const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
+      if (!current || !canSee(p, current)) throw notFound('Memory')
+      if (!isOwner(p, current)) throw forbidden('Only the owner can delete a memory')
+      if (expectedVersion !== undefined && expectedVersion !== current.version)
+        throw stale(current.version)
+      await deleteMemoryRow(tx, id)
+      return appendEvent(tx, subjectOf(current), {
+        type: 'memory.deleted',
+        payload: { memoryId: id },
+      })
+    }),
+  )
   deps.onCommitted(event)
 }
 
@@ -189,13 +191,15 @@ export async function searchMemories(
     )
   })
   if (!vector) throw new ApiError(502, 'embedder_unavailable', 'The embedder returned no vector')
-  const hits = await searchByVector(deps.db, {
-    tenantId: p.tenantId,
-    userId: p.userId,
-    model: deps.embedder.model,
-    vector,
-    limit: q.limit ?? 10,
-  })
+  const hits = await dbSpan('memory.search', () =>
+    searchByVector(deps.db, {
+      tenantId: p.tenantId,
+      userId: p.userId,
+      model: deps.embedder.model,
+      vector,
+      limit: q.limit ?? 10,
+    }),
+  )
   return {
     data: hits.map((h) => ({ memory: toMemoryDto(h.row), score: h.score })),
     model: deps.embedder.model,

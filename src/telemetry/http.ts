@@ -1,32 +1,60 @@
-// HTTP telemetry for the Elysia app: a log line per request, GET /metrics and request durations.
+// HTTP telemetry for the Elysia app: a log line per request, GET /metrics, request durations and
+// the request span's name.
 import { Elysia } from 'elysia'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
+import { nameRequestSpan } from './spans.ts'
 
-/** Records http.server.request.duration per method, route template and status (semantic conventions). */
-export function httpMetrics(metrics: Metrics) {
+/** The Prometheus exposition as an HTTP response (served on PORT or on METRICS_PORT). */
+export async function metricsResponse(metrics: Metrics): Promise<Response> {
+  return new Response(await metrics.render(), {
+    headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
+  })
+}
+
+/**
+ * Records http.server.request.duration per method, route template and status (semantic
+ * conventions); serves GET /metrics unless `serveMetrics` is false (it has a port of its own).
+ */
+export function httpMetrics(metrics: Metrics, opts: { serveMetrics: boolean }) {
   const started = new WeakMap<Request, number>()
-  return new Elysia({ name: 'http-metrics' })
+  const plugin = new Elysia({ name: 'http-metrics' })
     .onRequest(({ request }) => {
       started.set(request, performance.now())
     })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
+    .onAfterResponse({ as: 'global' }, (ctx) => {
+      const { request, route } = ctx
       const t0 = started.get(request)
       if (t0 === undefined) return
       metrics.instruments.httpDuration.record((performance.now() - t0) / 1000, {
         'http.request.method': request.method,
         'http.route': route || 'unmatched',
-        'http.response.status_code': typeof set.status === 'number' ? set.status : 200,
+        'http.response.status_code': statusOf(ctx),
       })
     })
-    .get(
-      '/metrics',
-      async () =>
-        new Response(await metrics.render(), {
-          headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' },
-        }),
-      { detail: { summary: 'Prometheus metrics', tags: ['telemetry'] } },
-    )
+  if (!opts.serveMetrics) return plugin
+  return plugin.get('/metrics', () => metricsResponse(metrics), {
+    detail: { summary: 'Prometheus metrics', tags: ['telemetry'] },
+  })
+}
+
+/** Names the request's trace span after the matched route template (no-op without tracing). */
+export function requestSpanName() {
+  return new Elysia({ name: 'request-span-name' }).onTransform(
+    { as: 'global' },
+    ({ request, route }) => nameRequestSpan(request.method, route),
+  )
+}
+
+/**
+ * The status sent. Elysia's `set.status` misses some: a returned Response carries its own, and an
+ * error Elysia raised itself (no matching route: 404) is only on the context's `error`.
+ */
+function statusOf(ctx: { set: { status?: unknown }; responseValue?: unknown }): number {
+  if (ctx.responseValue instanceof Response) return ctx.responseValue.status
+  const err = (ctx as { error?: { status?: unknown } }).error
+  if (typeof err?.status === 'number') return err.status
+  return typeof ctx.set.status === 'number' ? ctx.set.status : 200
 }
 
 const REQUEST_ID = /^[\w.-]{1,64}$/
@@ -44,14 +72,15 @@ export function requestLog(log: Logger) {
       started.set(request, { id, t0: performance.now() })
       set.headers['x-request-id'] = id
     })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set }) => {
+    .onAfterResponse({ as: 'global' }, (ctx) => {
+      const { request, route } = ctx
       const s = started.get(request)
       if (!s) return
       log.info('request', {
         requestId: s.id,
         method: request.method,
         route: route || 'unmatched',
-        status: typeof set.status === 'number' ? set.status : 200,
+        status: statusOf(ctx),
         durationMs: Math.round((performance.now() - s.t0) * 10) / 10,
       })
     })

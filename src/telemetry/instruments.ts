@@ -34,6 +34,11 @@ export function createInstruments(meter: Meter) {
       unit: 'ms',
       advice: { explicitBucketBoundaries: [1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 2500, 5000] },
     }),
+    pendingAge: meter.createObservableGauge('puo.events.pending.age', {
+      description:
+        'Age of the oldest committed event waiting on this instance for an earlier one (0 when none): the relay lag',
+      unit: 'ms',
+    }),
     busPublishErrors: meter.createCounter('puo.bus.publish.errors', {
       description:
         'Events that could not be published to other instances (they reach them from the log)',

@@ -1,37 +1,68 @@
-// Metrics pipeline: an OpenTelemetry MeterProvider whose Prometheus reader renders GET /metrics.
+// Metrics pipeline: an OpenTelemetry MeterProvider read by Prometheus (GET /metrics) and, when a
+// collector is configured, pushed over OTLP/HTTP.
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http'
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import { MeterProvider } from '@opentelemetry/sdk-metrics'
+import {
+  type IMetricReader,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics'
 import { createInstruments, type Instruments } from './instruments.ts'
 
 export interface Metrics {
   instruments: Instruments
-  /** The Prometheus text exposition of every instrument. */
+  /** The Prometheus text exposition of every instrument (empty when Prometheus is off). */
   render(): Promise<string>
+  /** True when GET /metrics should answer. */
+  readonly isPrometheusEnabled: boolean
+  /** Pushes what is pending (OTLP) and stops the readers. */
   shutdown(): Promise<void>
 }
 
-export function startMetrics(opts: {
+export interface MetricsOptions {
   serviceName: string
   instanceId: string
   version: string
-}): Metrics {
-  const reader = new PrometheusExporter({ preventServerStart: true })
+  /** Prometheus pull reader (default on). */
+  prometheus?: boolean
+  /** OTLP/HTTP push: the collector's base URL and the push interval. */
+  otlp?: { endpoint: string; intervalMs: number }
+}
+
+export function startMetrics(opts: MetricsOptions): Metrics {
+  const prometheus =
+    opts.prometheus === false ? undefined : new PrometheusExporter({ preventServerStart: true })
+  const readers: IMetricReader[] = []
+  if (prometheus) readers.push(prometheus)
+  if (opts.otlp) {
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: `${trimSlash(opts.otlp.endpoint)}/v1/metrics` }),
+        exportIntervalMillis: opts.otlp.intervalMs,
+        exportTimeoutMillis: Math.min(opts.otlp.intervalMs, 30_000),
+      }),
+    )
+  }
   const provider = new MeterProvider({
     resource: resourceFromAttributes({
       'service.name': opts.serviceName,
       'service.instance.id': opts.instanceId,
       'service.version': opts.version,
     }),
-    readers: [reader],
+    readers,
   })
   const serializer = new PrometheusSerializer()
   return {
     instruments: createInstruments(provider.getMeter('puo-memo', opts.version)),
+    isPrometheusEnabled: prometheus !== undefined,
     async render() {
-      const { resourceMetrics } = await reader.collect()
+      if (!prometheus) return ''
+      const { resourceMetrics } = await prometheus.collect()
       return serializer.serialize(resourceMetrics)
     },
     shutdown: () => provider.shutdown(),
   }
 }
+
+export const trimSlash = (url: string) => url.replace(/\/+$/, '')

@@ -32,3 +32,6 @@ export const nodePath = Bun.which('node')
 export const nginxPath =
   Bun.which('nginx') ??
   (Bun.spawnSync(['test', '-x', '/usr/sbin/nginx']).exitCode === 0 ? '/usr/sbin/nginx' : null)
+/** Debian's prometheus (scrape test) and its promtool (exposition lint). */
+export const prometheusPath = Bun.which('prometheus') ?? null
+export const promtoolPath = Bun.which('promtool') ?? null

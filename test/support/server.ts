@@ -15,6 +15,9 @@ const root = new URL('../..', import.meta.url).pathname
 /** Every server process a test started; the run's teardown kills any still alive (see test/setup.ts). */
 export const spawnedServers = new Set<Subprocess>()
 
+/** Every log line any server process printed during the run (the teardown greps them for credentials). */
+export const serverLogLines: string[] = []
+
 export function runCli(args: string[], env: Record<string, string>) {
   const proc = Bun.spawnSync([process.execPath, 'src/cli/main.ts', ...args], {
     cwd: root,
@@ -52,6 +55,7 @@ export async function startServer(
           const line = buf.slice(0, nl)
           buf = buf.slice(nl + 1)
           lines.push(line)
+          serverLogLines.push(line)
           const entry = safeJson(line)
           if (entry?.msg === 'listening' && typeof entry.url === 'string') {
             clearTimeout(timer)

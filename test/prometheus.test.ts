@@ -1,0 +1,169 @@
+// A real Prometheus scrapes a real server on its own metrics port: the series hold what the traffic
+// did, promtool accepts the exposition, and every dashboard query is valid PromQL over real series.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Subprocess } from 'bun'
+import { signToken } from '../src/auth/jwt.ts'
+import { prometheusPath, promtoolPath, servicesRequired } from './support/env.ts'
+import { openSocket } from './support/realtime.ts'
+import { freePort } from './support/redis.ts'
+import { type RunningServer, startServer } from './support/server.ts'
+
+const SECRET = 'p'.repeat(40)
+const deploy = new URL('../docs/deploy/', import.meta.url).pathname
+const dashboard = JSON.parse(
+  readFileSync(join(deploy, 'grafana/dashboards/puo-memo.json'), 'utf8'),
+) as {
+  panels: { title: string; targets: { expr: string }[] }[]
+}
+
+interface Sample {
+  metric: Record<string, string>
+  value: [number, string]
+}
+
+describe.skipIf((prometheusPath === null || promtoolPath === null) && !servicesRequired)(
+  'Prometheus',
+  () => {
+    let server: RunningServer
+    let metricsUrl: string
+    let prometheus: Subprocess
+    let promUrl: string
+    const query = async (q: string) => {
+      const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(q)}`)
+      const body = (await res.json()) as {
+        status: string
+        error?: string
+        data: { result: Sample[] }
+      }
+      if (body.status !== 'success') throw new Error(`${q}: ${body.error}`)
+      return body.data.result
+    }
+    const scalar = async (q: string) => {
+      const [first] = await query(q)
+      return first ? Number(first.value[1]) : undefined
+    }
+
+    beforeAll(async () => {
+      const metricsPort = await freePort()
+      server = await startServer({
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-prom-')),
+        JWT_SECRET: SECRET,
+        INSTANCE_ID: 'scraped',
+        METRICS_PORT: String(metricsPort),
+      })
+      metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
+      const dir = mkdtempSync(join(tmpdir(), 'puo-prometheus-'))
+      writeFileSync(
+        join(dir, 'prometheus.yml'),
+        `global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: puo-memo
+    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]
+`,
+      )
+      const port = await freePort()
+      promUrl = `http://127.0.0.1:${port}`
+      prometheus = Bun.spawn(
+        [
+          prometheusPath ?? 'prometheus',
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=warn',
+        ],
+        { stdout: 'ignore', stderr: 'ignore' },
+      )
+    })
+    afterAll(async () => {
+      prometheus?.kill()
+      await server?.stop()
+    })
+
+    test('scraped series match the traffic; the app port does not serve /metrics', async () => {
+      const token = await signToken(SECRET, { tenantId: 'scraped', userId: 'alice' })
+      const ws = server.url.replace('http', 'ws')
+      const a = await openSocket(`${ws}/api/v4/ws?token=${token}`)
+      const b = await openSocket(`${ws}/api/v4/ws?token=${token}`)
+      await a.subscribe('memories')
+      await b.subscribe('memories')
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${server.url}/api/v4/memories`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ content: `scraped ${i}`, visibility: 'team' }),
+        })
+        expect(res.status).toBe(201)
+      }
+      // Each create also produces a memory.embedding_complete once the worker has embedded it.
+      for (const s of [a, b]) {
+        for (let i = 0; i < 5; i++) await s.waitFor((f) => f.type === 'memory.embedding_complete')
+      }
+      await b.close()
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(404)
+
+      const sent = 'puo_ws_messages_sent_total{job="puo-memo",message_type="memory.created"}'
+      for (let i = 0; (await scalar(sent)) !== 10; i++) {
+        if (i > 150) throw new Error(`${sent} never reached 10: ${await scalar(sent)}`)
+        await Bun.sleep(200)
+      }
+      expect(await scalar('up{job="puo-memo"}')).toBe(1)
+      expect(await scalar('puo_ws_connections_active')).toBe(1)
+      expect(await scalar('puo_ws_connections_opened_total')).toBe(2)
+      expect(await scalar('puo_ws_connections_closed_total{close_code="1000"}')).toBe(1)
+      expect(await scalar('puo_ws_messages_received_total{message_type="subscribe"}')).toBe(2)
+      expect(await scalar('puo_event_delivery_latency_count')).toBe(10)
+      expect(
+        await scalar(
+          'http_server_request_duration_count{http_request_method="POST",http_route="/api/v4/memories/",http_response_status_code="201"}',
+        ),
+      ).toBe(5)
+      // The one GET /metrics on the app port: no such route there.
+      expect(
+        await scalar(
+          'http_server_request_duration_count{http_route="unmatched",http_response_status_code="404"}',
+        ),
+      ).toBe(1)
+      await a.close()
+    }, 60_000)
+
+    test('promtool accepts the exposition', async () => {
+      const text = await (await fetch(metricsUrl)).text()
+      const check = Bun.spawnSync([promtoolPath ?? 'promtool', 'check', 'metrics'], {
+        stdin: new TextEncoder().encode(text),
+      })
+      expect(check.stdout.toString() + check.stderr.toString()).toBe('')
+      expect(check.exitCode).toBe(0)
+    })
+
+    test('the repository scrape configuration is valid', () => {
+      const check = Bun.spawnSync([
+        promtoolPath ?? 'promtool',
+        'check',
+        'config',
+        '--syntax-only',
+        join(deploy, 'prometheus/prometheus.yml'),
+      ])
+      expect(check.exitCode).toBe(0)
+    })
+
+    test('every dashboard query is valid PromQL, and those about this traffic return data', async () => {
+      const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr))
+      // Only the failure series stay empty here: no bus (one instance), no gap, no rejection, no 5xx.
+      const isFailureSeries = (e: string) =>
+        /puo_bus_|filled_from_log|puo_ws_limit_rejections|5\.\./.test(e)
+      let empty: string[] = []
+      for (let i = 0; i < 40; i++) {
+        empty = []
+        for (const expr of exprs) {
+          if ((await query(expr)).length === 0) empty.push(expr) // query() throws on a PromQL error
+        }
+        if (empty.every(isFailureSeries)) break
+        await Bun.sleep(500) // rate() needs two scrapes of a series
+      }
+      expect(empty.filter((e) => !isFailureSeries(e))).toEqual([])
+    }, 60_000)
+  },
+)

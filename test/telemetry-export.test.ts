@@ -1,0 +1,116 @@
+// OTLP/HTTP export from real server processes: metrics reach a collector, and one trace follows a
+// write from the HTTP request on one instance, through Redis, to the sockets on another.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { startCluster, type TestCluster } from './support/cluster.ts'
+import { freshPostgresUrl } from './support/db.ts'
+import { postgresUrl } from './support/env.ts'
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlp-receiver.ts'
+import { openSocket } from './support/realtime.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
+
+const SERVER = 2
+const CLIENT = 3
+const PRODUCER = 4
+const CONSUMER = 5
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = probe()
+    if (found !== undefined) return found
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await Bun.sleep(100)
+  }
+}
+
+describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP export', () => {
+  let receiver: OtlpReceiver
+  let redis: PrivateRedis
+  let cluster: TestCluster
+  beforeAll(async () => {
+    receiver = startOtlpReceiver()
+    redis = await startPrivateRedis()
+    cluster = await startCluster(2, {
+      databaseUrl: await freshPostgresUrl(postgresUrl as string),
+      redisUrl: redis.url,
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_METRIC_EXPORT_INTERVAL: '300',
+        // The SDK's own batching knob: export spans within 100 ms instead of 5 s.
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    })
+  })
+  afterAll(async () => {
+    await cluster?.stop()
+    await redis?.stop()
+    receiver?.stop()
+  })
+
+  test('one trace runs from the POST on instance 0 to the fan-out on instance 1', async () => {
+    const [url0, url1] = cluster.urls as [string, string]
+    const bob = await openSocket(
+      `${url1.replace('http', 'ws')}/api/v4/ws?token=${await cluster.token('traced', 'bob')}`,
+    )
+    await bob.subscribe('memories')
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const res = await fetch(`${url0}/api/v4/memories`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await cluster.token('traced', 'alice')}`,
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${'ab'.repeat(8)}-01`,
+      },
+      body: JSON.stringify({ content: 'follow me', visibility: 'team' }),
+    })
+    expect(res.status).toBe(201)
+    await bob.waitFor((f) => f.type === 'memory.created')
+    await bob.close()
+
+    const inTrace = () => receiver.spans.filter((s) => s.traceId === traceId)
+    const fanOut = await until('the fan-out span from instance 1', () =>
+      inTrace().find((s) => s.kind === CONSUMER && s.instance === 'node-1'),
+    )
+    const one = (pred: (s: ReceivedSpan) => boolean) => {
+      const found = inTrace().filter(pred)
+      expect(found).toHaveLength(1)
+      return found[0] as ReceivedSpan
+    }
+    const request = one((s) => s.kind === SERVER)
+    expect(request.instance).toBe('node-0')
+    expect(request.name).toBe('POST /api/v4/memories/')
+    expect(request.parentSpanId).toBe('ab'.repeat(8))
+    expect(request.attributes['http.response.status_code']).toBe(201)
+    const db = one((s) => s.kind === CLIENT)
+    expect(db.attributes['db.operation.name']).toBe('memory.create')
+    expect(db.parentSpanId).toBe(request.spanId)
+    const publish = one((s) => s.kind === PRODUCER)
+    expect(publish.name).toBe('publish memory.created')
+    expect(publish.attributes['messaging.system']).toBe('redis')
+    expect(publish.parentSpanId).toBe(request.spanId)
+    // The write's own instance fans out too (nobody listens there); the other instance reached bob.
+    expect(fanOut.parentSpanId).toBe(publish.spanId)
+    expect(fanOut.attributes['puo.sockets']).toBe(1)
+    // Instance 0 serves no socket of this tenant: it has nothing to fan out, so it records no such span.
+    await Bun.sleep(500)
+    expect(inTrace().filter((s) => s.kind === CONSUMER)).toHaveLength(1)
+  }, 60_000)
+
+  test('metrics are pushed with the values the traffic produced', async () => {
+    const url1 = cluster.urls[1] as string
+    const token = await cluster.token('pushed', 'carol')
+    for (let i = 0; i < 3; i++) {
+      const ws = await openSocket(`${url1.replace('http', 'ws')}/api/v4/ws?token=${token}`)
+      await ws.close()
+    }
+    const latest = (name: string, instance: string) =>
+      receiver.metrics.findLast((m) => m.name === name && m.instance === instance)?.value
+    // Cumulative counters: node-1 had bob's socket in the first test and three more here.
+    await until('4 opened connections from node-1', () =>
+      latest('puo.ws.connections.opened', 'node-1') === 4 ? true : undefined,
+    )
+    expect(latest('puo.ws.connections.active', 'node-1')).toBe(0)
+    expect(latest('puo.event.delivery.latency', 'node-1')).toBeGreaterThanOrEqual(1)
+    expect(latest('http.server.request.duration', 'node-0')).toBeGreaterThanOrEqual(1)
+  }, 60_000)
+})
