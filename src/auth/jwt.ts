@@ -13,6 +13,19 @@ export interface TokenClaims {
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret)
 
+/** The verifying key, imported once per secret (importing it on every request showed in profiles). */
+const verifyKeys = new Map<string, Promise<CryptoKey>>()
+function verifyKeyOf(secret: string): Promise<CryptoKey> {
+  let key = verifyKeys.get(secret)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', keyOf(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'verify',
+    ])
+    verifyKeys.set(secret, key)
+  }
+  return key
+}
+
 export async function signToken(secret: string, claims: TokenClaims): Promise<string> {
   const jwt = new SignJWT({
     tenant_id: claims.tenantId,
@@ -32,7 +45,7 @@ export class InvalidTokenError extends Error {}
 export async function verifyToken(secret: string, token: string): Promise<Principal> {
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
   try {
-    ;({ payload } = await jwtVerify(token, keyOf(secret), {
+    ;({ payload } = await jwtVerify(token, await verifyKeyOf(secret), {
       algorithms: ['HS256'],
       requiredClaims: ['exp', 'sub'],
     }))

@@ -16,7 +16,9 @@ export interface UpkeepOptions {
 }
 
 /** How often slow consumers and heartbeats are checked (cheap: one buffered-amount read per socket). */
-const SWEEP_MS = 250
+const SWEEP_MS = 1000
+/** Ticks per sweep: each tick checks 1/SLICES of the sockets. */
+const SLICES = 10
 /** A socket told to close whose backlog has not drained after this long is cut (it stopped reading). */
 const CLOSE_GRACE_MS = 10_000
 
@@ -56,25 +58,45 @@ export function createUpkeep(opts: UpkeepOptions) {
   const retryHint = () =>
     JSON.stringify({ retryAfterMs: 500 + Math.floor(Math.random() * opts.reconnectSpreadMs) })
 
+  // Each tick checks a slice of the sockets, so that every socket is checked once per SWEEP_MS and
+  // no tick stalls the event loop for long (a sweep over 10,000 sockets at once showed in the p99).
+  let cursor: Iterator<Socket> | undefined
   function sweep(): void {
     const now = performance.now()
-    const isPingDue = now - lastPing >= opts.pingIntervalMs
-    if (isPingDue) lastPing = now
-    for (const ws of registry.sockets) {
-      if (ws.data.isClosing) {
-        const pending = closing.get(ws)
-        if (pending && now - pending.since > CLOSE_GRACE_MS) ws.terminate()
-        else closeIfDrained(ws)
-        continue
+    if (cursor === undefined) {
+      const isPingDue = now - lastPing >= opts.pingIntervalMs
+      if (isPingDue) lastPing = now
+      pingRound = isPingDue
+      cursor = registry.sockets[Symbol.iterator]()
+    }
+    const slice = Math.ceil(registry.size / SLICES) + 1
+    for (let i = 0; i < slice; i++) {
+      const next = cursor.next()
+      if (next.done) {
+        cursor = undefined
+        return
       }
-      if (ws.getBufferedAmount() > opts.backpressureLimit) {
-        closeWith(ws, CloseCode.tryAgainLater, retryHint())
-      } else if (now - ws.data.lastSeen > opts.timeoutMs) {
-        closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
-      } else if (isPingDue) ws.ping()
+      check(next.value, now)
     }
   }
-  const sweeper = setInterval(sweep, Math.min(SWEEP_MS, opts.pingIntervalMs))
+  let pingRound = false
+  function check(ws: Socket, now: number): void {
+    if (ws.data.isClosing) {
+      const pending = closing.get(ws)
+      if (pending && now - pending.since > CLOSE_GRACE_MS) ws.terminate()
+      else closeIfDrained(ws)
+      return
+    }
+    if (ws.getBufferedAmount() > opts.backpressureLimit) {
+      closeWith(ws, CloseCode.tryAgainLater, retryHint())
+    } else if (now - ws.data.lastSeen > opts.timeoutMs) {
+      closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
+    } else if (pingRound) ws.ping()
+  }
+  const sweeper = setInterval(
+    sweep,
+    Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES)),
+  )
   sweeper.unref?.()
 
   return {

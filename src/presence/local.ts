@@ -3,6 +3,8 @@ import type { PresenceStore, PresenceUser } from './store.ts'
 
 export function createLocalPresence(): PresenceStore {
   const tenants = new Map<string, Map<string, { until: number; name?: string }>>()
+  /** No entry expires before this: a sweep before it has nothing to do (and skips the walk). */
+  let earliest = Number.POSITIVE_INFINITY
   const entriesOf = (tenantId: string) => {
     let t = tenants.get(tenantId)
     if (!t) {
@@ -15,6 +17,7 @@ export function createLocalPresence(): PresenceStore {
     const prev = entriesOf(u.tenantId).get(u.userId)
     const name = u.name ?? prev?.name
     entriesOf(u.tenantId).set(u.userId, { until, ...(name ? { name } : {}) })
+    if (until < earliest) earliest = until
   }
   return {
     async connect(u, liveUntil) {
@@ -30,16 +33,30 @@ export function createLocalPresence(): PresenceStore {
     },
     async sweep(tenantIds, now) {
       const gone: PresenceUser[] = []
+      if (now <= earliest) return gone
+      let next = Number.POSITIVE_INFINITY
       for (const tenantId of tenantIds) {
         const t = tenants.get(tenantId)
         if (!t) continue
         for (const [userId, e] of t) {
-          if (e.until >= now) continue
+          if (e.until >= now) {
+            if (e.until < next) next = e.until
+            continue
+          }
           t.delete(userId)
           gone.push({ tenantId, userId, ...(e.name ? { name: e.name } : {}) })
         }
         if (t.size === 0) tenants.delete(tenantId)
       }
+      // Tenants not swept this time keep their entries: their deadlines still bound the next sweep.
+      if (tenantIds.length < tenants.size) {
+        const swept = new Set(tenantIds)
+        for (const [id, t] of tenants) {
+          if (swept.has(id)) continue
+          for (const e of t.values()) if (e.until < next) next = e.until
+        }
+      }
+      earliest = next
       return gone
     },
     async list(tenantId, now) {

@@ -1,0 +1,57 @@
+// The small variant of the load scenarios (≈ 500 connections, 10 s) through the Bun runner, as CI runs
+// them: any lost, duplicated or leaked event, any error, fails; timings never do (they are benchmarks).
+import { describe, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Outcome } from '../load/lib/report.ts'
+import { postgresUrl } from './support/env.ts'
+
+const root = new URL('..', import.meta.url).pathname
+const db = postgresUrl ? 'postgres' : 'pglite'
+
+async function runScenario(name: string, extra: string[] = []): Promise<Outcome[]> {
+  const out = join(mkdtempSync(join(tmpdir(), 'puo-load-ci-')), 'run.json')
+  const proc = Bun.spawn(
+    [process.execPath, 'load/run.ts', name, '--ci', '--db', db, '--json', out, ...extra],
+    { cwd: root, stdout: 'pipe', stderr: 'pipe', env: process.env },
+  )
+  const [code, stdout, stderr] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ])
+  if (code !== 0) throw new Error(`load/run.ts ${name} exited ${code}\n${stdout}\n${stderr}`)
+  return (JSON.parse(readFileSync(out, 'utf8')) as { outcomes: Outcome[] }).outcomes
+}
+
+/** Every invariant check of every outcome was met (benchmarks are reported, not asserted). */
+function expectInvariants(outcomes: Outcome[]): void {
+  expect(outcomes.length).toBeGreaterThan(0)
+  for (const o of outcomes) {
+    const invariants = o.checks.filter((c) => c.kind === 'invariant')
+    expect(invariants.length).toBeGreaterThan(0)
+    for (const c of invariants) expect({ [c.name]: c.measured }).toEqual({ [c.name]: 0 })
+  }
+}
+
+describe('load scenarios, small variant', () => {
+  test('connect: every socket opens and subscribes, with PUO Memo and both reference servers', async () => {
+    const outcomes = await runScenario('connect', ['--targets', 'puo,raw-bun,socketio'])
+    expect(outcomes.map((o) => o.figures.subscribed)).toEqual([500, 500, 500])
+    expectInvariants(outcomes)
+  }, 120_000)
+
+  test('fanout: every write reaches every socket of its tenant once, and no other', async () => {
+    const [o] = await runScenario('fanout')
+    expect(o?.figures.deliveries).toBe(Number(o?.figures['writes ok']) * 100)
+    expectInvariants(o ? [o] : [])
+  }, 120_000)
+
+  test('reconnect: after a restart every client is back and resumed, nothing lost or doubled', async () => {
+    const [o] = await runScenario('reconnect')
+    expect(o?.figures['not back']).toBe(0)
+    expect(Number(o?.figures['writes ok'])).toBeGreaterThan(50)
+    expectInvariants(o ? [o] : [])
+  }, 180_000)
+})
