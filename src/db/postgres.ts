@@ -15,12 +15,21 @@ export interface PostgresOptions {
   max?: number
 }
 
+/** Seconds before the next connection attempt after `retries` failures in a row: 50 ms doubling, ≤ 1 s. */
+export function reconnectDelaySeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1)
+}
+
 export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
   const client = postgres(url, {
     max,
     onnotice: () => {},
     connect_timeout: 5,
     idle_timeout: 60,
+    // The driver's default waits up to 20 s between reconnection attempts after repeated failures:
+    // during an outage queries then hang instead of failing (503), and recovery lags by as much.
+    // At most ~1 s (with jitter) bounds both.
+    backoff: reconnectDelaySeconds,
   })
   const db = drizzle(client, { schema })
   return {

@@ -1,6 +1,6 @@
 // Debian's nginx in front of given instances, with the repository's snippet (docs/deploy/nginx), on a
 // free port: used by the load-balancer test, the cluster load scenario and the chaos scenarios.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { nginxPath } from './env.ts'
@@ -12,26 +12,36 @@ export interface Nginx {
   /** http://127.0.0.1:<port> */
   url: string
   pid: number
+  /** Rewrites the upstream list and reloads (SIGHUP): how an operator takes an instance out. */
+  setUpstreams(upstreamUrls: string[]): Promise<void>
   stop(): Promise<void>
 }
 
 export async function startNginx(
   upstreamUrls: string[],
-  opts: { workerConnections?: number } = {},
+  opts: { workerConnections?: number; workers?: number } = {},
 ): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'puo-nginx-'))
   const port = await freePort()
-  const upstreams = upstreamUrls
-    .map((u) => `server ${new URL(u).host} max_fails=1 fail_timeout=2s;`)
-    .join('\n')
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-    .map((k) => `${k}_temp_path ${dir}/${k};`)
-    .join('\n')
+  // Run as root, nginx's workers run as nobody: they must be able to write request bodies to disk.
+  chmodSync(dir, 0o755)
+  const kinds = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+  for (const k of kinds) {
+    mkdirSync(join(dir, k))
+    chmodSync(join(dir, k), 0o777)
+  }
+  const temp = kinds.map((k) => `${k}_temp_path ${dir}/${k};`).join('\n')
+  // A proxied WebSocket holds two descriptors in its worker; stay under the machine's hard limit.
+  const workers = opts.workers ?? 1
   const connections = opts.workerConnections ?? 1024
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `worker_processes 1;
-worker_rlimit_nofile ${connections * 2 + 64};
+  const fdLimit = Math.min(connections * 2 + 64, 19_000)
+  const write = (urls: string[]) =>
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      config(urls.map((u) => `server ${new URL(u).host} max_fails=1 fail_timeout=2s;`).join('\n')),
+    )
+  const config = (upstreams: string) => `worker_processes ${workers};
+worker_rlimit_nofile ${fdLimit};
 daemon off;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -41,8 +51,8 @@ http {
   ${temp}
   upstream puo_memo { ${upstreams} }
   server { listen 127.0.0.1:${port}; include ${snippet}; }
-}`,
-  )
+}`
+  write(upstreamUrls)
   const proc = Bun.spawn([nginxPath ?? 'nginx', '-c', join(dir, 'nginx.conf'), '-p', dir], {
     stdout: 'ignore',
     stderr: 'inherit',
@@ -60,6 +70,12 @@ http {
   return {
     url,
     pid: proc.pid,
+    async setUpstreams(urls) {
+      write(urls)
+      proc.kill('SIGHUP')
+      // New workers take over; the old ones finish what they were doing.
+      await Bun.sleep(300)
+    },
     async stop() {
       proc.kill('SIGTERM')
       await proc.exited

@@ -1,0 +1,135 @@
+// Clients of a chaos scenario: half on our SDK (PuoMemoWebSocket: backoff with jitter, resume, dedupe
+// by id), half raw sockets that resume by hand and keep every frame, so that duplicates on the wire
+// are seen. Each records the ids of the memory events it received and when it was last resumed.
+import { PuoMemoWebSocket } from '../../src/client/puo-memo-websocket.ts'
+
+export interface Client {
+  kind: 'sdk' | 'raw'
+  tenant: string
+  user: string
+  /** seq the first subscription started after: events after it are owed to this client. */
+  startSeq: number | undefined
+  /** Event id → seq, of every memory event received (once). */
+  received: Map<string, number>
+  /** Raw clients: frames received again (the same id). SDK clients: events the SDK emitted twice. */
+  duplicates: number
+  /** Close codes seen. */
+  closes: number[]
+  /** Wall ms of every completed (re)subscription. */
+  subscribedAt: number[]
+  /** Wall ms and commit ms of each event as it arrived (for latency). */
+  latencies: number[]
+  isOpen(): boolean
+  close(): void
+}
+
+const EVENT_TYPES = [
+  'memory.created',
+  'memory.updated',
+  'memory.deleted',
+  'memory.embedding_complete',
+]
+
+interface EventFrame {
+  id: string
+  type: string
+  seq?: number
+  timestamp?: string
+  data: { seq?: number; channel?: string }
+}
+
+export function sdkClient(url: string, tenant: string, user: string, token: string): Client {
+  const c = baseClient('sdk', tenant, user)
+  const sdk = new PuoMemoWebSocket(token, { url, reconnect: { minMs: 200, maxMs: 5000 } })
+  let isOpen = false
+  for (const type of EVENT_TYPES) {
+    sdk.on(type, (_data: unknown, frame: EventFrame) => record(c, frame))
+  }
+  sdk.on('subscribed', (data: { channel: string; seq: number }) => {
+    if (data.channel !== 'memories') return
+    c.startSeq ??= data.seq
+    c.subscribedAt.push(Date.now())
+  })
+  sdk.on('state', (s: string) => {
+    isOpen = s === 'open'
+  })
+  sdk.on('closed', (e: { code: number }) => c.closes.push(e.code))
+  void sdk.connect().catch(() => {})
+  c.isOpen = () => isOpen
+  c.close = () => sdk.disconnect()
+  return c
+}
+
+export function rawClient(url: string, tenant: string, user: string, token: string): Client {
+  const c = baseClient('raw', tenant, user)
+  let lastSeq = 0
+  let ws: WebSocket | undefined
+  let isClosing = false
+  let isOpen = false
+  const open = () => {
+    if (isClosing) return
+    ws = new WebSocket(`${url}?token=${token}`)
+    ws.onmessage = (e) => {
+      const frame = JSON.parse(String(e.data)) as EventFrame
+      if (frame.type === 'connected') {
+        const since = c.startSeq === undefined ? {} : { since: lastSeq }
+        ws?.send(
+          JSON.stringify({ id: 's', type: 'subscribe', data: { channel: 'memories', ...since } }),
+        )
+      } else if (frame.type === 'subscribed' && frame.data.channel === 'memories') {
+        c.startSeq ??= frame.data.seq
+        lastSeq = Math.max(lastSeq, frame.data.seq ?? 0)
+        c.subscribedAt.push(Date.now())
+        isOpen = true
+      } else if (frame.seq !== undefined) {
+        lastSeq = Math.max(lastSeq, frame.seq)
+        record(c, frame)
+      }
+    }
+    ws.onclose = (e) => {
+      isOpen = false
+      c.closes.push(e.code)
+      if (isClosing) return
+      let delay = 200 + Math.random() * 1000
+      try {
+        const hint = Number((JSON.parse(e.reason) as { retryAfterMs?: number }).retryAfterMs)
+        if (Number.isFinite(hint) && hint >= 0) delay = hint
+      } catch {}
+      setTimeout(open, delay)
+    }
+  }
+  open()
+  c.isOpen = () => isOpen
+  c.close = () => {
+    isClosing = true
+    ws?.close()
+  }
+  return c
+}
+
+function baseClient(kind: Client['kind'], tenant: string, user: string): Client {
+  return {
+    kind,
+    tenant,
+    user,
+    startSeq: undefined,
+    received: new Map(),
+    duplicates: 0,
+    closes: [],
+    subscribedAt: [],
+    latencies: [],
+    isOpen: () => false,
+    close: () => {},
+  }
+}
+
+function record(c: Client, frame: EventFrame): void {
+  if (c.received.has(frame.id)) {
+    c.duplicates++
+    return
+  }
+  c.received.set(frame.id, frame.seq ?? 0)
+  if (frame.type === 'memory.created' && frame.timestamp) {
+    c.latencies.push(Date.now() - Date.parse(frame.timestamp))
+  }
+}
