@@ -80,13 +80,6 @@ async function main(): Promise<void> {
     instanceId,
     version: VERSION,
   })
-  log.info('listening', {
-    url: `http://${config.HOST}:${instance.server.port}`,
-    version: VERSION,
-    embedder: embedder.model,
-    bus: bus.name,
-  })
-
   let isStopping = false
   const shutdown = async (signal: string) => {
     if (isStopping) return
@@ -106,10 +99,16 @@ async function main(): Promise<void> {
     log.info('stopped')
     process.exit(0)
   }
-  // A full garbage collection on demand: benchmarks use it to read steady-state memory.
+  // Handlers first: whoever reads "listening" may signal at once (an unhandled SIGUSR2 kills).
   process.on('SIGUSR2', () => Bun.gc(true))
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
+  log.info('listening', {
+    url: `http://${config.HOST}:${instance.server.port}`,
+    version: VERSION,
+    embedder: embedder.model,
+    bus: bus.name,
+  })
 }
 
 await main()

@@ -61,13 +61,13 @@ for (const backend of backends) {
       })
       let firstSeq = 0
       const first = database.db.transaction(async (tx) => {
-        firstSeq = (await appendEvent(tx, subject(tenant), deleted('a'), new Date())).seq
+        firstSeq = (await appendEvent(tx, subject(tenant), deleted('a'), { at: new Date() })).seq
         await held
       })
       while (firstSeq === 0) await Bun.sleep(1)
       let secondSeq = 0
       const second = database.db.transaction(async (tx) => {
-        secondSeq = (await appendEvent(tx, subject(tenant), deleted('b'), new Date())).seq
+        secondSeq = (await appendEvent(tx, subject(tenant), deleted('b'), { at: new Date() })).seq
       })
       await Bun.sleep(50)
       expect(secondSeq).toBe(0) // still waiting on the first transaction
@@ -80,12 +80,12 @@ for (const backend of backends) {
       const tenant = t.tenant()
       await database.db
         .transaction(async (tx) => {
-          await appendEvent(tx, subject(tenant), deleted('x'), new Date())
+          await appendEvent(tx, subject(tenant), deleted('x'), { at: new Date() })
           throw new Error('abort')
         })
         .catch(() => {})
       const after = await database.db.transaction((tx) =>
-        appendEvent(tx, subject(tenant), deleted('y'), new Date()),
+        appendEvent(tx, subject(tenant), deleted('y'), { at: new Date() }),
       )
       expect(after.seq).toBe(1)
       expect((await logOf(tenant)).map((e) => e.seq)).toEqual([1])

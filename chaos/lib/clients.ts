@@ -73,9 +73,11 @@ export function rawClient(url: string, tenant: string, user: string, token: stri
       const frame = JSON.parse(String(e.data)) as EventFrame
       if (frame.type === 'connected') {
         const since = c.startSeq === undefined ? {} : { since: lastSeq }
-        ws?.send(
-          JSON.stringify({ id: 's', type: 'subscribe', data: { channel: 'memories', ...since } }),
-        )
+        // A frame may arrive while the socket is already closing: sending then would throw.
+        if (ws?.readyState === WebSocket.OPEN)
+          ws.send(
+            JSON.stringify({ id: 's', type: 'subscribe', data: { channel: 'memories', ...since } }),
+          )
       } else if (frame.type === 'subscribed' && frame.data.channel === 'memories') {
         c.startSeq ??= frame.data.seq
         lastSeq = Math.max(lastSeq, frame.data.seq ?? 0)

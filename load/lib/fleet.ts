@@ -48,13 +48,19 @@ export function createFleet(opts: FleetOptions) {
   const counts = { duplicates: 0, leaked: 0, errors: 0, closes: 0 }
   let isClosing = false
 
+  /** Sends unless the socket is no longer open (a frame may arrive while it closes). */
+  function send(l: Listener, frame: string): void {
+    if (l.ws?.readyState === WebSocket.OPEN) l.ws.send(frame)
+  }
+
   function onFrame(l: Listener, s: string): void {
     const i = s.indexOf('"content":"load:')
     if (i >= 0) return onEvent(l, s, i + 16)
     if (protocol === 'socketio') return onEngineIo(l, s)
     if (s.includes('"type":"connected"')) {
       const since = opts.shouldResume && l.lastSeq > 0 ? `,"since":${l.lastSeq}` : ''
-      l.ws?.send(
+      send(
+        l,
         protocol === 'puo'
           ? `{"id":"s","type":"subscribe","data":{"channel":"memories"${since}}}`
           : '{"type":"subscribe"}',
@@ -67,9 +73,9 @@ export function createFleet(opts: FleetOptions) {
   }
 
   function onEngineIo(l: Listener, s: string): void {
-    if (s === '2') l.ws?.send('3')
-    else if (s.startsWith('0{')) l.ws?.send('40')
-    else if (s.startsWith('40')) l.ws?.send('42["subscribe"]')
+    if (s === '2') send(l, '3')
+    else if (s.startsWith('0{')) send(l, '40')
+    else if (s.startsWith('40')) send(l, '42["subscribe"]')
     else if (s.startsWith('42["subscribed"')) subscribed(l)
   }
 

@@ -1,6 +1,7 @@
 // Appends to the event log inside the caller's transaction, so a change and its event commit together.
 import { sql } from 'drizzle-orm'
-import type { Tx } from '../db/database.ts'
+import type { WithSubquery } from 'drizzle-orm/subquery'
+import type { Db, Tx } from '../db/database.ts'
 import { events, tenantSeqs } from '../db/schema.ts'
 import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
 
@@ -13,11 +14,19 @@ import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
  * given) the moment just before commit: the time clients see as the event's `timestamp`.
  */
 export async function appendEvent(
-  tx: Tx,
+  tx: Tx | Db,
   subject: EventSubject,
   event: MemoryEvent,
-  at?: Date,
+  opts: {
+    at?: Date
+    /**
+     * Writes to run in the same statement, before the event (data-modifying CTEs): a change and its
+     * event in one statement commit together without a transaction around them (one round trip).
+     */
+    before?: WithSubquery[]
+  } = {},
 ): Promise<StoredEvent> {
+  const { at } = opts
   const next = tx.$with('next').as(
     tx
       .insert(tenantSeqs)
@@ -26,7 +35,7 @@ export async function appendEvent(
       .returning({ seq: tenantSeqs.seq }),
   )
   const [row] = await tx
-    .with(next)
+    .with(...(opts.before ?? []), next)
     .insert(events)
     .select(
       tx

@@ -2,6 +2,7 @@
 import { canEdit, canSee, isOwner } from '../auth/policy.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { Db } from '../db/database.ts'
+import type { MemoryRow } from '../db/schema.ts'
 import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import { ApiError, badRequest, forbidden, notFound, preconditionFailed } from '../http/errors.ts'
@@ -14,8 +15,8 @@ import {
   deleteMemoryRow,
   enqueueEmbedding,
   findMemory,
-  insertMemory,
   listPage,
+  newMemoryWrites,
   searchByVector,
   updateMemoryRow,
 } from './store.ts'
@@ -33,28 +34,32 @@ export async function createMemory(
   input: CreateMemoryInput,
 ): Promise<MemoryDto> {
   const now = new Date()
-  const { memory, event } = await dbSpan('memory.create', () =>
-    deps.db.transaction(async (tx) => {
-      const row = await insertMemory(tx, {
-        id: Bun.randomUUIDv7(),
-        tenantId: p.tenantId,
-        ownerId: p.userId,
-        title: input.title ?? null,
-        content: input.content,
-        tags: dedupe(input.tags ?? []),
-        metadata: input.metadata ?? {},
-        visibility: input.visibility ?? 'private',
-        createdAt: now,
-        updatedAt: now,
-      })
-      await enqueueEmbedding(tx, row.id, row.tenantId, now)
-      const memory = toMemoryDto(row)
-      const event = await appendEvent(tx, subjectOf(row), {
-        type: 'memory.created',
-        payload: { memory },
-      })
-      return { memory, event }
-    }),
+  // Every column is given (none is left to a default), so the DTO made here is the stored row.
+  const row: MemoryRow = {
+    id: Bun.randomUUIDv7(),
+    tenantId: p.tenantId,
+    ownerId: p.userId,
+    title: input.title ?? null,
+    content: input.content,
+    tags: dedupe(input.tags ?? []),
+    metadata: input.metadata ?? {},
+    visibility: input.visibility ?? 'private',
+    version: 1,
+    embedding: null,
+    embeddingStatus: 'pending',
+    embeddingModel: null,
+    createdAt: now,
+    updatedAt: now,
+  }
+  const memory = toMemoryDto(row)
+  // One statement (row, embedding job, event): atomic without a transaction, one round trip.
+  const event = await dbSpan('memory.create', () =>
+    appendEvent(
+      deps.db,
+      subjectOf(row),
+      { type: 'memory.created', payload: { memory } },
+      { before: newMemoryWrites(deps.db, row) },
+    ),
   )
   deps.onCommitted(event)
   return memory

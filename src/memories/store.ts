@@ -11,10 +11,22 @@ export function visibleTo(tenantId: string, userId: string): SQL {
   ) as SQL
 }
 
-export async function insertMemory(tx: Tx, row: typeof memories.$inferInsert): Promise<MemoryRow> {
-  const [out] = await tx.insert(memories).values(row).returning()
-  if (!out) throw new Error('memory insert returned no row')
-  return out
+/**
+ * The writes of a new memory as CTEs, to run in one statement with its event (see appendEvent):
+ * the row itself, and its embedding job (checked against the row at the end of the statement).
+ */
+export function newMemoryWrites(db: Db, row: MemoryRow) {
+  return [
+    db.$with('new_memory').as(db.insert(memories).values(row).returning({ id: memories.id })),
+    db
+      .$with('new_job')
+      .as(
+        db
+          .insert(embeddingJobs)
+          .values({ memoryId: row.id, tenantId: row.tenantId, runAfter: row.createdAt })
+          .returning({ memoryId: embeddingJobs.memoryId }),
+      ),
+  ]
 }
 
 /** `forUpdate` holds the row lock until the transaction ends (optimistic checks happen under it). */
