@@ -129,21 +129,31 @@ export function createFleet(opts: FleetOptions) {
         }
         ws.onclose = (e) => {
           counts.closes++
-          if (!l.isSubscribed)
+          if (l.ws !== ws) return
+          // Never subscribed: the attempt failed, and whoever made it decides what next.
+          if (!l.isSubscribed) {
             reject(new Error(`socket ${l.index} closed (${e.code}) before subscribing`))
-          if (isClosing || !opts.shouldResume) return
+            return
+          }
           l.isSubscribed = false
+          if (isClosing || !opts.shouldResume) return
           setTimeout(() => reopen(l), retryDelay(e.reason))
         }
       })
     })
   }
 
-  /** Reconnects until subscribed again (the server may still be starting). */
-  function reopen(l: Listener): void {
+  /**
+   * Reconnects until subscribed again (the server may still be starting): one chain of attempts per
+   * socket, with a jittered backoff that doubles up to 5 s, like a production client.
+   */
+  function reopen(l: Listener, failures = 0): void {
     if (isClosing) return
     l.reconnects++
-    connect(l).catch(() => setTimeout(() => reopen(l), 200 + Math.random() * 800))
+    connect(l).catch(() => {
+      const ceiling = Math.min(5000, 250 * 2 ** failures)
+      setTimeout(() => reopen(l, failures + 1), ceiling / 2 + Math.random() * (ceiling / 2))
+    })
   }
 
   return {
