@@ -1,4 +1,4 @@
-// The hub: WebSocket lifecycle, client frames, and fan-out of bus envelopes to Bun topics.
+// The hub: WebSocket lifecycle, subscriptions, and fan-out of bus envelopes to Bun topics.
 import type { ObservableResult } from '@opentelemetry/api'
 import type { Server, WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
@@ -9,11 +9,10 @@ import { presenceTopic } from '../protocol/topics.ts'
 import type { Instruments } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { eventArrived, eventFannedOut } from '../telemetry/spans.ts'
+import { createClientFrames } from './client-frames.ts'
 import type { ConnectionData, Socket } from './connection.ts'
-import { clientFrameCheck, isChannel, isKnownType } from './frame-schema.ts'
 import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
-import { take } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
 import { createUpkeep } from './upkeep.ts'
 
@@ -44,9 +43,6 @@ export interface HubOptions {
   /** How often every watched tenant is compared with the log (anti-entropy; default 1000 ms). */
   syncIntervalMs?: number
 }
-
-/** Rate-limit violations tolerated per connection before it is closed with 1008. */
-const MAX_VIOLATIONS = 20
 
 export function createHub(opts: HubOptions) {
   const { registry, log, limits, instanceId } = opts
@@ -151,76 +147,16 @@ export function createHub(opts: HubOptions) {
     send(ws, 'unsubscribed', { channel }, id)
   }
 
-  function handleMessage(ws: Socket, raw: string | Buffer): void {
-    ws.data.lastSeen = performance.now()
-    registry.countReceived(ws.data.principal.tenantId)
-    m.messagesReceived.add(1, { 'message.type': messageType(raw) })
-    if (!take(ws.data.bucket, limits.ratePerSecond, limits.burst)) {
-      m.limitRejections.add(1, { limit: 'rate' })
-      ws.data.violations++
-      if (ws.data.violations > MAX_VIOLATIONS)
-        return closeWith(ws, CloseCode.policyViolation, 'rate limit exceeded repeatedly')
-      return sendError(
-        ws,
-        ErrorCode.rateLimited,
-        `Slow down: at most ${limits.ratePerSecond} messages per second`,
-      )
-    }
-    if (typeof raw !== 'string')
-      return sendError(
-        ws,
-        ErrorCode.invalidFrame,
-        'Binary frames are not supported; send JSON text',
-      )
-    let msg: unknown
-    try {
-      msg = JSON.parse(raw)
-    } catch {
-      return sendError(ws, ErrorCode.invalidJson, 'Frame is not valid JSON')
-    }
-    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
-      return sendError(
-        ws,
-        ErrorCode.invalidFrame,
-        'Frame must be a JSON object {id, type, timestamp, data}',
-      )
-    }
-    const rawId = (msg as { id?: unknown }).id
-    const id = typeof rawId === 'string' && rawId.length <= 128 ? rawId : undefined
-    const type = (msg as { type?: unknown }).type
-    if (!isKnownType(type)) {
-      return sendError(
-        ws,
-        ErrorCode.unknownType,
-        `Unknown frame type ${JSON.stringify(String(type)).slice(0, 40)}`,
-        id,
-      )
-    }
-    if (!clientFrameCheck.Check(msg)) {
-      const first = clientFrameCheck.Errors(msg).First()
-      return sendError(
-        ws,
-        ErrorCode.invalidFrame,
-        `Invalid ${String(type)} frame at ${first?.path || '/'}: ${first?.message ?? 'schema violation'}`,
-        id,
-      )
-    }
-    const f = msg as {
-      type: 'subscribe' | 'unsubscribe' | 'ping'
-      data?: { channel?: string; since?: number }
-    }
-    if (f.type === 'ping') return send(ws, 'pong', {}, id)
-    const channel = f.data?.channel ?? ''
-    if (!isChannel(channel))
-      return sendError(
-        ws,
-        ErrorCode.unknownChannel,
-        `Unknown channel "${channel.slice(0, 40)}"; use memories or tenant`,
-        id,
-      )
-    if (f.type === 'unsubscribe') return unsubscribe(ws, channel, id)
-    subscribe(ws, channel, f.data?.since, id)
-  }
+  const handleMessage = createClientFrames({
+    registry,
+    instruments: m,
+    limits,
+    send,
+    sendError,
+    closeWith,
+    subscribe,
+    unsubscribe,
+  })
 
   const presence = createPresence({
     store: opts.presence.store,
@@ -360,10 +296,3 @@ export function createHub(opts: HubOptions) {
 }
 
 export type Hub = ReturnType<typeof createHub>
-
-/** The frame type for metrics, read cheaply and bounded to the protocol's own types. */
-function messageType(raw: string | Buffer): string {
-  if (typeof raw !== 'string') return 'binary'
-  const m = /"type"\s*:\s*"(subscribe|unsubscribe|ping)"/.exec(raw.slice(0, 512))
-  return m?.[1] ?? 'other'
-}
