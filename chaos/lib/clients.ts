@@ -13,13 +13,10 @@ export interface Client {
   received: Map<string, number>
   /** Raw clients: frames received again (the same id). SDK clients: events the SDK emitted twice. */
   duplicates: number
-  /** Close codes seen. */
-  closes: number[]
   /** Wall ms of every completed (re)subscription. */
   subscribedAt: number[]
   /** Wall ms and commit ms of each event as it arrived (for latency). */
   latencies: number[]
-  isOpen(): boolean
   close(): void
 }
 
@@ -40,8 +37,8 @@ interface EventFrame {
 
 export function sdkClient(url: string, tenant: string, user: string, token: string): Client {
   const c = baseClient('sdk', tenant, user)
-  const sdk = new PuoMemoWebSocket(token, { url, reconnect: { minMs: 200, maxMs: 5000 } })
-  let isOpen = false
+  // The SDK's own backoff (first ceiling 500 ms), as applications get it; capped at 5 s here.
+  const sdk = new PuoMemoWebSocket(token, { url, reconnect: { maxMs: 5000 } })
   for (const type of EVENT_TYPES) {
     sdk.on(type, (_data: unknown, frame: EventFrame) => record(c, frame))
   }
@@ -50,12 +47,7 @@ export function sdkClient(url: string, tenant: string, user: string, token: stri
     c.startSeq ??= data.seq
     c.subscribedAt.push(Date.now())
   })
-  sdk.on('state', (s: string) => {
-    isOpen = s === 'open'
-  })
-  sdk.on('closed', (e: { code: number }) => c.closes.push(e.code))
   void sdk.connect().catch(() => {})
-  c.isOpen = () => isOpen
   c.close = () => sdk.disconnect()
   return c
 }
@@ -65,7 +57,6 @@ export function rawClient(url: string, tenant: string, user: string, token: stri
   let lastSeq = 0
   let ws: WebSocket | undefined
   let isClosing = false
-  let isOpen = false
   const open = () => {
     if (isClosing) return
     ws = new WebSocket(`${url}?token=${token}`)
@@ -82,15 +73,12 @@ export function rawClient(url: string, tenant: string, user: string, token: stri
         c.startSeq ??= frame.data.seq
         lastSeq = Math.max(lastSeq, frame.data.seq ?? 0)
         c.subscribedAt.push(Date.now())
-        isOpen = true
       } else if (frame.seq !== undefined) {
         lastSeq = Math.max(lastSeq, frame.seq)
         record(c, frame)
       }
     }
     ws.onclose = (e) => {
-      isOpen = false
-      c.closes.push(e.code)
       if (isClosing) return
       let delay = 200 + Math.random() * 1000
       try {
@@ -101,7 +89,6 @@ export function rawClient(url: string, tenant: string, user: string, token: stri
     }
   }
   open()
-  c.isOpen = () => isOpen
   c.close = () => {
     isClosing = true
     ws?.close()
@@ -117,10 +104,8 @@ function baseClient(kind: Client['kind'], tenant: string, user: string): Client 
     startSeq: undefined,
     received: new Map(),
     duplicates: 0,
-    closes: [],
     subscribedAt: [],
     latencies: [],
-    isOpen: () => false,
     close: () => {},
   }
 }

@@ -45,7 +45,7 @@ export function createFleet(opts: FleetOptions) {
   const protocol: Protocol = target.protocol
   const listeners: Listener[] = []
   let window: Window = { deliveries: 0, fromRequestMs: [], fromCommitMs: [] }
-  const counts = { duplicates: 0, leaked: 0, errors: 0, closes: 0 }
+  const counts = { duplicates: 0, leaked: 0, errors: 0 }
   let isClosing = false
 
   /** Sends unless the socket is no longer open (a frame may arrive while it closes). */
@@ -128,7 +128,6 @@ export function createFleet(opts: FleetOptions) {
           if (!l.isSubscribed) reject(new Error(`socket ${l.index} failed to open`))
         }
         ws.onclose = (e) => {
-          counts.closes++
           if (l.ws !== ws) return
           // Never subscribed: the attempt failed, and whoever made it decides what next.
           if (!l.isSubscribed) {
@@ -206,8 +205,6 @@ export function createFleet(opts: FleetOptions) {
       return lost
     },
     subscribedCount: () => listeners.filter((l) => l.isSubscribed).length,
-    /** Latest (re)subscription time over all sockets, wall ms. */
-    lastSubscribedAt: () => listeners.reduce((m, l) => Math.max(m, l.subscribedAt), 0),
     subscribedTimes: () => listeners.map((l) => l.subscribedAt),
     close(): void {
       isClosing = true

@@ -1,8 +1,5 @@
 // The servers a scenario runs against: PUO Memo (one instance, or several behind nginx with Redis),
 // and the reference peers (raw Bun topics, Socket.IO). Each speaks one of three wire protocols.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { signToken } from '../../src/auth/jwt.ts'
 import { type Nginx, startNginx } from '../../test/support/nginx.ts'
 import { type PrivateRedis, startPrivateRedis } from '../../test/support/redis.ts'
@@ -68,7 +65,9 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
   return peerTarget(name, [server], server.url)
 }
 
-function puoTarget(server: BenchServer, opts: TargetOptions): Target {
+/** `via`: where clients and writes go (the server itself, or a load balancer in front of it). */
+function puoTarget(server: BenchServer, opts: TargetOptions, via?: string): Target {
+  const base = () => via ?? server.url
   const writers = new Map<string, Promise<string>>()
   const writerToken = (tenant: string) => {
     let t = writers.get(tenant)
@@ -82,7 +81,7 @@ function puoTarget(server: BenchServer, opts: TargetOptions): Target {
     name: 'puo',
     protocol: 'puo',
     get url() {
-      return server.url
+      return base()
     },
     async socketUrl(tenant, user) {
       const token = await signToken(server.secret, {
@@ -90,11 +89,11 @@ function puoTarget(server: BenchServer, opts: TargetOptions): Target {
         userId: user,
         ttlSeconds: 86_400,
       })
-      return `${server.url.replace('http', 'ws')}/api/v4/ws?token=${token}`
+      return `${base().replace('http', 'ws')}/api/v4/ws?token=${token}`
     },
     async write(tenant, content) {
       return post(
-        `${server.url}/api/v4/memories`,
+        `${base()}/api/v4/memories`,
         { authorization: `Bearer ${await writerToken(tenant)}` },
         { content, visibility: 'team' },
       )
@@ -163,29 +162,9 @@ export async function startPuoCluster(instances: number, opts: TargetOptions): P
     // 10,000 sockets through nginx need 20,000 descriptors: three workers share them.
     { workerConnections: 9000, workers: 3 },
   )
-  const single = puoTarget(first, opts)
   return {
-    ...single,
+    ...puoTarget(first, opts, nginx.url),
     name: `puo x${instances}`,
-    url: nginx.url,
-    async socketUrl(tenant, user) {
-      return (await single.socketUrl(tenant, user)).replace(
-        first.url.replace('http', 'ws'),
-        nginx.url.replace('http', 'ws'),
-      )
-    },
-    async write(tenant, content) {
-      const token = await signToken(first.secret, {
-        tenantId: tenant,
-        userId: 'writer',
-        ttlSeconds: 86_400,
-      })
-      return post(
-        `${nginx.url}/api/v4/memories`,
-        { authorization: `Bearer ${token}` },
-        { content, visibility: 'team' },
-      )
-    },
     rss: () => all.reduce((n, s) => n + s.rss(), 0),
     cpuSeconds: () => all.reduce((n, s) => n + s.cpuSeconds(), 0),
     async gc() {
@@ -200,5 +179,3 @@ export async function startPuoCluster(instances: number, opts: TargetOptions): P
     },
   }
 }
-
-export const scratchDir = () => mkdtempSync(join(tmpdir(), 'puo-load-'))
