@@ -8,7 +8,7 @@ import { Counter } from 'k6/metrics'
 import type { Options } from 'k6/options'
 import { params } from './lib.ts'
 import { listen } from './listen.ts'
-import { numberedWriter } from './writes.ts'
+import { listenersScenario, numberedWriter } from './writes.ts'
 
 const p = params('reconnect')
 const seconds = p.restartAfterSeconds + p.afterRestartSeconds
@@ -17,13 +17,7 @@ const writeErrors = new Counter('write_errors_during_restart')
 
 export const options: Options = {
   scenarios: {
-    listeners: {
-      executor: 'per-vu-iterations',
-      vus: p.connections,
-      iterations: 1,
-      exec: 'listener',
-      maxDuration: `${seconds + 90}s`,
-    },
+    listeners: listenersScenario(p.connections, seconds + 90),
     writer: {
       executor: 'constant-arrival-rate',
       rate: p.writesPerSecond,

@@ -13,13 +13,7 @@ export function fanoutTest(p: Params, writer: Scenario, totalWrites: number, sec
   const perTenant = Math.floor(totalWrites / p.tenants)
   const options: Options = {
     scenarios: {
-      listeners: {
-        executor: 'per-vu-iterations',
-        vus: p.connections,
-        iterations: 1,
-        exec: 'listener',
-        maxDuration: `${WARMUP_S + seconds + 60}s`,
-      },
+      listeners: listenersScenario(p.connections, WARMUP_S + seconds + 60),
       writer: { ...writer, startTime: `${WARMUP_S}s`, exec: 'writer' },
     },
     thresholds: {
@@ -66,3 +60,12 @@ export function numberedWriter(tenants: number, perTenant: number, errors: Count
     if (write(t, Math.floor(i / tenants) + 1, tokens[t] as string) !== 201) errors.add(1)
   }
 }
+
+/** One VU per socket, one long iteration each (`exec: 'listener'`), stopped after `maxSeconds`. */
+export const listenersScenario = (connections: number, maxSeconds: number): Scenario => ({
+  executor: 'per-vu-iterations',
+  vus: connections,
+  iterations: 1,
+  exec: 'listener',
+  maxDuration: `${maxSeconds}s`,
+})
