@@ -5,8 +5,10 @@ import { apiKeysController } from './api-keys/controller.ts'
 import type { AuthDeps } from './auth/authenticate.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Database } from './db/database.ts'
+import type { Disconnect } from './events/publisher.ts'
 import type { StoredEvent } from './events/types.ts'
 import { healthController } from './health/controller.ts'
+import type { RouteList } from './http/allowed-methods.ts'
 import { jsonBody } from './http/body.ts'
 import { errorHandler } from './http/error-handler.ts'
 import { clientPageController } from './hub/client-page.ts'
@@ -24,6 +26,8 @@ export interface AppDeps {
   log: Logger
   /** Largest accepted request body in bytes. */
   bodyLimit: number
+  /** Deepest JSON nesting accepted in a body's members (JSON_MAX_DEPTH). */
+  jsonMaxDepth: number
   version: string
   startedAt: number
   bus: Pick<Bus, 'name' | 'isHealthy'>
@@ -34,6 +38,8 @@ export interface AppDeps {
   realtime: StatusDeps
   /** Called after every committed change with the event it logged. */
   onCommitted: (event: StoredEvent) => void
+  /** Called after a credential was withdrawn (an API key revoked): its sockets must end. */
+  onDisconnect: (target: Disconnect) => void
 }
 
 export function createApp(deps: AppDeps) {
@@ -44,56 +50,57 @@ export function createApp(deps: AppDeps) {
     onCommitted: deps.onCommitted,
   }
   // normalize: false makes `additionalProperties: false` refuse unknown fields instead of dropping them.
-  return (
-    new Elysia({ normalize: false })
-      .use(errorHandler(deps.log))
-      .use(requestLog(deps.log))
-      .use(requestSpanName())
-      // Hooks apply to the routes registered after them: telemetry comes before every route.
-      .use(
-        deps.metrics
-          ? httpMetrics(deps.metrics, {
-              serveMetrics: deps.metrics.isPrometheusEnabled && !deps.hasMetricsPort,
-            })
-          : new Elysia(),
-      )
-      .use(jsonBody(deps.bodyLimit))
-      .use(
-        openapi({
-          path: '/docs',
-          documentation: {
-            info: {
-              title: 'PUO Memo API',
-              version: deps.version,
-              description: 'Memories with real-time sync',
-            },
-            components: {
-              securitySchemes: {
-                bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-                apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-              },
-            },
-            security: [{ bearer: [] }, { apiKey: [] }],
+  let routes: RouteList = []
+  const app = new Elysia({ normalize: false })
+    .use(errorHandler(deps.log, () => routes))
+    .use(requestLog(deps.log))
+    .use(requestSpanName())
+    // Hooks apply to the routes registered after them: telemetry comes before every route.
+    .use(
+      deps.metrics
+        ? httpMetrics(deps.metrics, {
+            serveMetrics: deps.metrics.isPrometheusEnabled && !deps.hasMetricsPort,
+          })
+        : new Elysia(),
+    )
+    .use(jsonBody({ bytes: deps.bodyLimit, depth: deps.jsonMaxDepth }))
+    .use(
+      openapi({
+        path: '/docs',
+        documentation: {
+          info: {
+            title: 'PUO Memo API',
+            version: deps.version,
+            description: 'Memories with real-time sync',
           },
-        }),
-      )
-      .use(
-        healthController({
-          database: deps.database,
-          bus: deps.bus,
-          registry: deps.realtime.registry,
-          version: deps.version,
-          startedAt: deps.startedAt,
-        }),
-      )
-      .use(clientPageController())
-      .group('/api/v4', (api) =>
-        api
-          .use(memoriesController(memoryDeps, auth))
-          .use(apiKeysController(deps.database.db, auth))
-          .use(realtimeStatusController(deps.realtime, auth)),
-      )
-  )
+          components: {
+            securitySchemes: {
+              bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+              apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+            },
+          },
+          security: [{ bearer: [] }, { apiKey: [] }],
+        },
+      }),
+    )
+    .use(
+      healthController({
+        database: deps.database,
+        bus: deps.bus,
+        registry: deps.realtime.registry,
+        version: deps.version,
+        startedAt: deps.startedAt,
+      }),
+    )
+    .use(clientPageController())
+    .group('/api/v4', (api) =>
+      api
+        .use(memoriesController(memoryDeps, auth))
+        .use(apiKeysController(deps.database.db, auth, deps.onDisconnect))
+        .use(realtimeStatusController(deps.realtime, auth)),
+    )
+  routes = app.routes
+  return app
 }
 
 export type App = ReturnType<typeof createApp>

@@ -2,13 +2,15 @@
 
 import { metrics as otel } from '@opentelemetry/api'
 import type { Server } from 'bun'
+import { revokedAmong } from './api-keys/store.ts'
 import { createApp } from './app.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config/load.ts'
 import type { Database } from './db/database.ts'
-import { createPublisher } from './events/publisher.ts'
+import { createDisconnectPublisher, createPublisher } from './events/publisher.ts'
 import { pruneEvents } from './events/retention.ts'
 import { eventStore } from './events/store.ts'
+import { jsonError } from './http/error-handler.ts'
 import type { ConnectionData } from './hub/connection.ts'
 import { createHub } from './hub/hub.ts'
 import { createRegistry } from './hub/registry.ts'
@@ -49,6 +51,7 @@ export function startInstance(deps: InstanceDeps) {
     registry,
     log,
     store: eventStore(database.db),
+    revokedKeys: (ids) => revokedAmong(database.db, ids),
     instruments,
     bus,
     presence: {
@@ -61,6 +64,7 @@ export function startInstance(deps: InstanceDeps) {
       ratePerSecond: config.WEBSOCKET_RATE_LIMIT,
       burst: config.WEBSOCKET_RATE_BURST,
       maxMessageBytes: config.WEBSOCKET_MAX_MESSAGE_BYTES,
+      maxJsonDepth: config.JSON_MAX_DEPTH,
       backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT,
       pingIntervalMs: config.WEBSOCKET_PING_INTERVAL * 1000,
       timeoutMs: config.WEBSOCKET_TIMEOUT * 1000,
@@ -77,6 +81,8 @@ export function startInstance(deps: InstanceDeps) {
     instruments.busPublishErrors.add(1),
   )
 
+  const announceDisconnect = createDisconnectPublisher(bus, deps.instanceId, log)
+
   let worker: ReturnType<typeof startEmbeddingWorker> | undefined
   const app = createApp({
     database,
@@ -84,12 +90,14 @@ export function startInstance(deps: InstanceDeps) {
     embedder: deps.embedder,
     log,
     bodyLimit: config.BODY_LIMIT,
+    jsonMaxDepth: config.JSON_MAX_DEPTH,
     version: deps.version,
     startedAt,
     bus,
     realtime: { registry, instanceId: deps.instanceId, startedAt, onlineUsers: hub.onlineUsers },
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     hasMetricsPort: config.METRICS_PORT !== undefined,
+    onDisconnect: announceDisconnect,
     onCommitted: (event) => {
       publish(event)
       if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
@@ -124,9 +132,12 @@ export function startInstance(deps: InstanceDeps) {
   const server: Server<ConnectionData> = Bun.serve<ConnectionData>({
     hostname: config.HOST,
     port: config.PORT,
-    // Bun's own cap is a backstop; the app answers 413 with a JSON body below this.
-    maxRequestBodySize: config.BODY_LIMIT * 4 + 1024 * 1024,
+    // Bun's own cap would answer a bare 413: the app enforces BODY_LIMIT itself, with a JSON body,
+    // while the body streams in (http/body.ts), so Bun's is set out of reach.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch(req, srv) {
+      const tooLarge = oversizedHead(req, config.HTTP_MAX_HEADER_BYTES)
+      if (tooLarge) return tooLarge
       if (new URL(req.url).pathname === '/api/v4/ws') {
         return upgradeWebSocket(req, srv, {
           auth,
@@ -183,6 +194,23 @@ export function startInstance(deps: InstanceDeps) {
       await worker?.stop()
     },
   }
+}
+
+/**
+ * 431 with a JSON body when the request line and headers pass `limit` bytes. Bun's parser refuses
+ * heads over its --max-http-header-size (set to 1 MiB by `npm start`) with a bare 431 before this runs.
+ */
+function oversizedHead(req: Request, limit: number): Response | undefined {
+  let size = req.method.length + req.url.length + 12
+  for (const [name, value] of req.headers) size += name.length + value.length + 4
+  if (size <= limit) return undefined
+  return jsonError(
+    431,
+    'headers_too_large',
+    `The request line and headers exceed the limit of ${limit} bytes`,
+    undefined,
+    { connection: 'close' },
+  )
 }
 
 /** GET /metrics on METRICS_PORT, when Prometheus is on and has a port of its own. */

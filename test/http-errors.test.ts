@@ -133,9 +133,17 @@ describe('HTTP errors', () => {
     )
   })
 
-  test('unknown routes → 404 JSON', async () => {
+  test('unknown routes → 404 JSON; a known path with another method → 405 with Allow', async () => {
     expectError(await t.call('GET', '/api/v4/nothing-here', { token: tok }), 404, 'not_found')
-    expectError(await t.call('PUT', '/api/v4/memories', { token: tok, body: {} }), 404, 'not_found')
+    const put = await t.call('PUT', '/api/v4/memories', { token: tok, body: {} })
+    expectError(put, 405, 'method_not_allowed')
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST')
+    const putOne = await t.call('PUT', `/api/v4/memories/${crypto.randomUUID()}`, { token: tok })
+    expectError(putOne, 405, 'method_not_allowed')
+    expect(putOne.headers.get('allow')).toBe('DELETE, GET, HEAD, PATCH')
+    const options = await t.call('OPTIONS', '/api/v4/api-keys', { token: tok })
+    expect(options.status).toBe(204)
+    expect(options.headers.get('allow')).toBe('GET, HEAD, POST')
   })
 
   test('a burst of garbage leaves the app serving normally', async () => {

@@ -11,16 +11,19 @@ const root = new URL('..', import.meta.url).pathname
 
 describe('server process', () => {
   test('a bad environment stops the boot with exit 1 and names every bad key', () => {
-    const proc = Bun.spawnSync([process.execPath, 'src/main.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        PORT: 'x',
-        LOG_LEVEL: 'chatty',
-        NODE_ENV: 'production',
-        JWT_SECRET: '',
+    const proc = Bun.spawnSync(
+      [process.execPath, '--max-http-header-size=1048576', 'src/main.ts'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          PORT: 'x',
+          LOG_LEVEL: 'chatty',
+          NODE_ENV: 'production',
+          JWT_SECRET: '',
+        },
       },
-    })
+    )
     expect(proc.exitCode).toBe(1)
     const err = proc.stderr.toString()
     expect(err).toContain('PORT')

@@ -101,10 +101,13 @@ export async function startChaosCluster(opts: {
   })
   const start = async (i: number) => {
     const node = nodes[i] as Node
-    node.process = await spawnListening([process.execPath, 'src/main.ts'], {
-      cwd: root,
-      env: envOf(i),
-    })
+    node.process = await spawnListening(
+      [process.execPath, '--max-http-header-size=1048576', 'src/main.ts'],
+      {
+        cwd: root,
+        env: envOf(i),
+      },
+    )
     node.isDown = false
   }
   // The first instance migrates alone (the others would wait on its lock anyway).

@@ -4,12 +4,14 @@ import type { AuthDeps } from '../auth/authenticate.ts'
 import { authPlugin, requireScope } from '../auth/plugin.ts'
 import { ID_PATTERN, SCOPES } from '../auth/principal.ts'
 import type { Db } from '../db/database.ts'
+import type { Disconnect } from '../events/publisher.ts'
 import { notFound } from '../http/errors.ts'
 import { createApiKey, listKeys, revokeKey } from './service.ts'
 
 const Scope = t.Union(SCOPES.map((s) => t.Literal(s)))
 
-export function apiKeysController(db: Db, auth: AuthDeps) {
+/** `onRevoked` learns of each key revoked here, so the sockets opened with it end (on every instance). */
+export function apiKeysController(db: Db, auth: AuthDeps, onRevoked: (target: Disconnect) => void) {
   return new Elysia({ prefix: '/api-keys', tags: ['api-keys'] })
     .use(authPlugin(auth))
     .onBeforeHandle(({ principal }) => requireScope(principal, 'admin'))
@@ -45,6 +47,7 @@ export function apiKeysController(db: Db, auth: AuthDeps) {
       async ({ principal, params }) => {
         const revoked = await revokeKey(db, principal.tenantId, params.id)
         if (!revoked) throw notFound('API key')
+        onRevoked({ tenantId: revoked.tenantId, keyId: revoked.id, reason: 'api key revoked' })
         return revoked
       },
       {

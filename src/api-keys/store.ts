@@ -1,5 +1,5 @@
 // API key rows: create, list, revoke, look up by hash, note last use.
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm'
+import { and, desc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm'
 import type { Db } from '../db/database.ts'
 import { type ApiKeyRow, apiKeys } from '../db/schema.ts'
 
@@ -31,7 +31,7 @@ export async function revokeApiKey(
   idOrPrefix: string,
   at: Date,
 ): Promise<ApiKeyRow | undefined> {
-  const match = /^[0-9a-f-]{36}$/i.test(idOrPrefix)
+  const match = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix)
     ? eq(apiKeys.id, idOrPrefix)
     : eq(apiKeys.prefix, idOrPrefix)
   const [updated] = await db
@@ -67,4 +67,14 @@ export async function touchApiKey(
         ),
       ),
     )
+}
+
+/** Which of these key ids have been revoked (ids that match no key are left out). */
+export async function revokedAmong(db: Db, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const rows = await db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(and(inArray(apiKeys.id, [...ids]), isNotNull(apiKeys.revokedAt)))
+  return rows.map((r) => r.id)
 }

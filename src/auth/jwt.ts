@@ -65,12 +65,24 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
     throw new InvalidTokenError('Token claim "sub" is missing or invalid')
   }
   const rawScope = payload.scope
-  const scopes = parseScopes(
-    typeof rawScope === 'string' || Array.isArray(rawScope)
-      ? (rawScope as string | string[])
-      : undefined,
-  )
+  const isScopeList = Array.isArray(rawScope) && rawScope.every((s) => typeof s === 'string')
+  if (rawScope !== undefined && typeof rawScope !== 'string' && !isScopeList) {
+    throw new InvalidTokenError('Token claim "scope" must be a space-separated string')
+  }
+  const scopes = parseScopes(rawScope as string | string[] | undefined)
   if (!scopes) throw new InvalidTokenError('Token claim "scope" names an unknown scope')
+  if (
+    payload.name !== undefined &&
+    (typeof payload.name !== 'string' || payload.name.length > 200)
+  ) {
+    throw new InvalidTokenError('Token claim "name" must be a string of at most 200 characters')
+  }
+  for (const claim of ['exp', 'nbf', 'iat'] as const) {
+    const v = payload[claim]
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
+      throw new InvalidTokenError(`Token claim "${claim}" must be a number of seconds`)
+    }
+  }
   return {
     tenantId,
     userId: payload.sub,

@@ -42,7 +42,13 @@ export interface PresenceEnvelope extends EnvelopeBase {
   presence: PresenceChange
 }
 
-export type Envelope = EventEnvelope | PresenceEnvelope
+/** Sockets to end because their credential was withdrawn: by API key, or every socket of a user. */
+export interface DisconnectEnvelope extends EnvelopeBase {
+  kind: 'disconnect'
+  disconnect: { keyId: string; reason: string } | { userId: string; reason: string }
+}
+
+export type Envelope = EventEnvelope | PresenceEnvelope | DisconnectEnvelope
 
 export type EnvelopeHandler = (envelope: Envelope) => void
 

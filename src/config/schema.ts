@@ -110,6 +110,17 @@ export const settings = {
     '1048576',
     int(1024, 64 * 1048576),
   ),
+  JSON_MAX_DEPTH: setting(
+    'Deepest nesting of objects and arrays in a JSON value a client sends (metadata, frame data); deeper answers 422',
+    '32',
+    int(1, 256),
+  ),
+  HTTP_MAX_HEADER_BYTES: setting(
+    'Largest accepted request head (request line and headers), in bytes; larger answers 431',
+    '16384',
+    int(1024, 1_048_576),
+  ),
+
   INSTANCE_ID: setting(
     'Name of this instance in health and events; random when unset',
     undefined,

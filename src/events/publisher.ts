@@ -47,3 +47,27 @@ export function createPublisher(
     })
   }
 }
+
+/** Where a withdrawn credential is announced: every instance ends the sockets opened with it. */
+export type Disconnect = { tenantId: string } & (
+  | { keyId: string; reason: string }
+  | { userId: string; reason: string }
+)
+
+/**
+ * Publishes a `disconnect` envelope. Delivery is at-most-once like every bus message; each instance
+ * also checks the API keys of its sockets periodically, so a lost announcement only delays the close.
+ */
+export function createDisconnectPublisher(bus: Bus, origin: string, log: Logger) {
+  return ({ tenantId, ...target }: Disconnect): void => {
+    bus
+      .publish({
+        kind: 'disconnect',
+        id: crypto.randomUUID(),
+        origin,
+        tenant: tenantId,
+        disconnect: target,
+      })
+      .catch((err: unknown) => log.warn('disconnect announcement failed', { tenantId, err }))
+  }
+}

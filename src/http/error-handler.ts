@@ -1,8 +1,11 @@
 // The one place errors become HTTP responses: {error:{code,message,details?}}, never a stack trace.
 import { Elysia, ValidationError } from 'elysia'
+import { databaseErrorInfo, isDatabaseUnavailable, isRejectedValue } from '../db/errors.ts'
 import type { Logger } from '../telemetry/logger.ts'
-import { isDatabaseUnavailable } from './db-errors.ts'
+import { requestIdOf } from '../telemetry/request-id.ts'
+import { allowedMethods, type RouteList } from './allowed-methods.ts'
 import { ApiError, type ErrorDetail } from './errors.ts'
+import { validationDetails } from './validation-details.ts'
 
 export function errorBody(code: string, message: string, details?: ErrorDetail[]) {
   return { error: { code, message, ...(details ? { details } : {}) } }
@@ -21,7 +24,10 @@ export function jsonError(
   })
 }
 
-export function errorHandler(log: Logger) {
+const WHERE: Record<string, string> = { property: 'query', query: 'query', params: 'path' }
+
+/** `routes` is read when an unmatched request arrives, to tell 404 from 405. */
+export function errorHandler(log: Logger, routes: () => RouteList) {
   return new Elysia({ name: 'error-handler' }).onError(
     { as: 'global' },
     ({ code, error: raw, request }) => {
@@ -32,59 +38,59 @@ export function errorHandler(log: Logger) {
       }
       if (error instanceof ValidationError) {
         const details = validationDetails(error)
-        const where = error.type === 'property' ? 'request' : error.type
+        const where = WHERE[error.type] ?? error.type
         return jsonError(
           422,
           'validation_failed',
-          `Invalid ${where}: ${details[0]?.message ?? 'schema violation'}`,
+          `Invalid ${where}: ${details.map((d) => d.message).join('; ') || 'schema violation'}`,
           details,
         )
       }
       switch (code) {
         case 'PARSE':
           return jsonError(400, 'malformed_json', 'Request body is not valid JSON')
-        case 'NOT_FOUND': {
-          const { pathname } = new URL(request.url)
-          return jsonError(404, 'not_found', `No route for ${request.method} ${pathname}`)
-        }
+        case 'NOT_FOUND':
+          return notFoundOrNotAllowed(request, routes())
       }
+      const context = {
+        requestId: requestIdOf(request),
+        method: request.method,
+        route: new URL(request.url).pathname,
+      }
+      const db = databaseErrorInfo(error)
       if (isDatabaseUnavailable(error)) {
-        log.warn('database unavailable', { err: error })
+        log.warn('database unavailable', { ...context, db })
         return jsonError(
           503,
           'database_unavailable',
           'The database is unreachable; retry shortly',
           undefined,
-          {
-            'retry-after': '5',
-          },
+          { 'retry-after': '5' },
         )
       }
-      log.error('unhandled error', {
-        err: error,
-        method: request.method,
-        url: new URL(request.url).pathname,
-      })
+      if (isRejectedValue(db)) {
+        log.warn('database refused a value', { ...context, db })
+        return jsonError(422, 'invalid_value', 'A value in this request cannot be stored')
+      }
+      log.error('unhandled error', { ...context, ...(db ? { db } : { err: error }) })
       return jsonError(500, 'internal_error', 'Something went wrong on our side')
     },
   )
 }
 
-function validationDetails(error: ValidationError): ErrorDetail[] {
-  let fallbackPath = ''
-  try {
-    const parsed = JSON.parse(error.message) as { property?: string }
-    fallbackPath = parsed.property && parsed.property !== 'root' ? parsed.property : ''
-  } catch {}
-  const seen = new Set<string>()
-  const out: ErrorDetail[] = []
-  for (const e of error.all) {
-    const path = ('path' in e && e.path) || fallbackPath || '/'
-    const message = 'summary' in e && e.summary ? e.summary : e.message
-    const key = `${path}\u0000${message}`
-    if (seen.has(key)) continue
-    seen.add(key)
-    out.push({ path, message })
+function notFoundOrNotAllowed(request: Request, routes: RouteList): Response {
+  const { pathname } = new URL(request.url)
+  const allowed = allowedMethods(routes, pathname)
+  if (allowed.length === 0) {
+    return jsonError(404, 'not_found', `No route for ${request.method} ${pathname.slice(0, 200)}`)
   }
-  return out.slice(0, 20)
+  const allow = allowed.join(', ')
+  if (request.method === 'OPTIONS') return new Response(null, { status: 204, headers: { allow } })
+  return jsonError(
+    405,
+    'method_not_allowed',
+    `${request.method.slice(0, 20)} is not allowed on ${pathname.slice(0, 200)}; use ${allow}`,
+    undefined,
+    { allow },
+  )
 }

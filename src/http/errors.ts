@@ -24,8 +24,15 @@ export const forbidden = (message: string) => new ApiError(403, 'forbidden', mes
 export const notFound = (what = 'Resource') => new ApiError(404, 'not_found', `${what} not found`)
 export const preconditionFailed = (message: string) =>
   new ApiError(412, 'precondition_failed', message)
+/** The unread rest of the body is still on the wire: the connection is closed after the answer. */
 export const payloadTooLarge = (limit: number) =>
-  new ApiError(413, 'payload_too_large', `Request body exceeds the limit of ${limit} bytes`)
+  new ApiError(
+    413,
+    'payload_too_large',
+    `Request body exceeds the limit of ${limit} bytes`,
+    undefined,
+    { connection: 'close' },
+  )
 export const unsupportedMediaType = (type: string) =>
   new ApiError(
     415,

@@ -1,5 +1,6 @@
 // Client frames in: counted, rate-limited, parsed and validated; then handed to the hub as a ping,
 // a subscribe or an unsubscribe. Every bad frame gets an `error` frame (or, repeated, a close).
+import { findTooDeep } from '../input/json-depth.ts'
 import { CloseCode, ErrorCode } from '../protocol/codes.ts'
 import type { Channel } from '../protocol/frames.ts'
 import type { Instruments } from '../telemetry/instruments.ts'
@@ -14,7 +15,8 @@ const MAX_VIOLATIONS = 20
 export interface ClientFrameDeps {
   registry: Registry
   instruments: Instruments
-  limits: { ratePerSecond: number; burst: number }
+  /** `maxJsonDepth`: deepest nesting inside a frame's members (the frame object is one more). */
+  limits: { ratePerSecond: number; burst: number; maxJsonDepth: number }
   send(ws: Socket, type: string, data: unknown, id?: string): void
   sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
   closeWith(ws: Socket, code: number, reason: string): void
@@ -46,6 +48,14 @@ export function createClientFrames(deps: ClientFrameDeps) {
         ErrorCode.invalidFrame,
         'Binary frames are not supported; send JSON text',
       )
+    const deep = findTooDeep(raw, limits.maxJsonDepth + 1)
+    if (deep) {
+      return sendError(
+        ws,
+        ErrorCode.invalidFrame,
+        `Frame nests deeper than ${limits.maxJsonDepth} levels at ${deep.path.slice(0, 40)}`,
+      )
+    }
     let msg: unknown
     try {
       msg = JSON.parse(raw)

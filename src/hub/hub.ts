@@ -11,6 +11,7 @@ import type { Logger } from '../telemetry/logger.ts'
 import { eventArrived, eventFannedOut } from '../telemetry/spans.ts'
 import { createClientFrames } from './client-frames.ts'
 import type { ConnectionData, Socket } from './connection.ts'
+import { createCredentialWatch } from './credential-watch.ts'
 import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
 import type { Registry } from './registry.ts'
@@ -20,6 +21,8 @@ export interface HubLimits {
   ratePerSecond: number
   burst: number
   maxMessageBytes: number
+  /** Deepest JSON nesting inside a client frame's members (JSON_MAX_DEPTH). */
+  maxJsonDepth: number
   /** Bytes queued for one socket before the sweep closes it with 1013. */
   backpressureLimit: number
   pingIntervalMs: number
@@ -42,6 +45,8 @@ export interface HubOptions {
   instruments: Instruments
   /** How often every watched tenant is compared with the log (anti-entropy; default 1000 ms). */
   syncIntervalMs?: number
+  /** Which of these API key ids are revoked (checked as often as the log sync runs). */
+  revokedKeys(ids: readonly string[]): Promise<string[]>
 }
 
 export function createHub(opts: HubOptions) {
@@ -58,6 +63,13 @@ export function createHub(opts: HubOptions) {
     reconnectSpreadMs: limits.reconnectSpreadMs,
   })
   const { closeWith, retryHint } = upkeep
+  const credentials = createCredentialWatch({
+    registry,
+    log,
+    revokedKeys: opts.revokedKeys,
+    intervalMs: opts.syncIntervalMs ?? 1000,
+    end: (ws, reason) => closeWith(ws, CloseCode.credentialRevoked, reason),
+  })
 
   const frame = (type: string, data: unknown, id: string = crypto.randomUUID()) =>
     JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
@@ -185,6 +197,7 @@ export function createHub(opts: HubOptions) {
         via: principal.via,
       })
       const isFirstOfUser = registry.add(ws)
+      credentials.track(ws)
       const { tenantId } = principal
       // The bus carries a tenant's events and presence here while any socket of the tenant is here.
       if (registry.tenantConnections(tenantId) === 1) {
@@ -226,6 +239,7 @@ export function createHub(opts: HubOptions) {
       if (code === CloseCode.tryAgainLater) m.limitRejections.add(1, { limit: 'backpressure' })
       ws.data.isClosing = true
       upkeep.forget(ws)
+      credentials.forget(ws)
       if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
       feed.release(ws)
       const { tenantId } = ws.data.principal
@@ -268,6 +282,7 @@ export function createHub(opts: HubOptions) {
         eventArrived(envelope.event, envelope.trace)
         return feed.offer(envelope.event)
       }
+      if (envelope.kind === 'disconnect') return credentials.apply(envelope)
       const { type, userId, name } = envelope.presence
       const payload = JSON.stringify({
         id: envelope.id,
@@ -281,6 +296,8 @@ export function createHub(opts: HubOptions) {
     onlineUsers: (tenantId: string) => presence.list(tenantId),
     /** Compares every watched tenant with the log now (e.g. after the bus reconnects). */
     syncNow: () => feed.syncAll(),
+    /** Checks the API keys of open sockets against the database now. */
+    checkCredentials: () => credentials.check(),
     /** Closes every socket with 1012 and a random reconnect delay, so clients do not return at once. */
     shutdown(): void {
       isShuttingDown = true
@@ -290,6 +307,7 @@ export function createHub(opts: HubOptions) {
       upkeep.stop()
       m.pendingAge.removeCallback(observePendingAge)
       clearInterval(syncer)
+      credentials.stop()
       presence.stop()
     },
   }

@@ -1,4 +1,5 @@
 // Opaque pagination cursors: the (created_at, id) of the last row a page returned.
+import { parseInstant } from '../input/instant.ts'
 
 export interface CursorPosition {
   createdAt: Date
@@ -17,8 +18,8 @@ export function decodeCursor(cursor: string): CursorPosition | null {
     const [at, id] = value
     if (typeof at !== 'string' || typeof id !== 'string') return null
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null
-    const createdAt = new Date(at)
-    return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id }
+    const createdAt = parseInstant(at)
+    return createdAt ? { createdAt, id } : null
   } catch {
     return null
   }

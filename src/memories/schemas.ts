@@ -32,7 +32,7 @@ export const UpdateMemoryBody = t.Object(
 export type UpdateMemoryInput = typeof UpdateMemoryBody.static
 
 export const ListMemoriesQuery = t.Object({
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 20, title: 'limit' })),
   cursor: t.Optional(t.String({ maxLength: 200 })),
   tag: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
   visibility: t.Optional(Visibility),
@@ -42,7 +42,7 @@ export type ListMemoriesInput = typeof ListMemoriesQuery.static
 
 export const SearchQuery = t.Object({
   q: t.String({ minLength: 1, maxLength: 2000 }),
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 10 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 100, default: 10, title: 'limit' })),
 })
 
 export const MemoryIdParams = t.Object({ id: t.String({ format: 'uuid' }) })

@@ -5,7 +5,15 @@ import type { Db } from '../db/database.ts'
 import type { MemoryRow } from '../db/schema.ts'
 import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
-import { ApiError, badRequest, forbidden, notFound, preconditionFailed } from '../http/errors.ts'
+import {
+  ApiError,
+  badRequest,
+  forbidden,
+  notFound,
+  preconditionFailed,
+  validationFailed,
+} from '../http/errors.ts'
+import { parseInstant } from '../input/instant.ts'
 import { dbSpan } from '../telemetry/spans.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { type MemoryDto, toMemoryDto } from './dto.ts'
@@ -84,6 +92,11 @@ export async function listMemories(
   const limit = q.limit ?? 20
   const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
   if (after === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned')
+  const updatedSince = q.updated_since === undefined ? undefined : parseInstant(q.updated_since)
+  if (updatedSince === null) {
+    const message = 'updated_since must be a date-time from year 1 to 9999'
+    throw validationFailed(`Invalid query: ${message}`, [{ path: '/updated_since', message }])
+  }
   const rows = await dbSpan('memory.list', () =>
     listPage(deps.db, {
       tenantId: p.tenantId,
@@ -91,7 +104,7 @@ export async function listMemories(
       limit,
       ...(q.tag !== undefined ? { tag: q.tag } : {}),
       ...(q.visibility !== undefined ? { visibility: q.visibility } : {}),
-      ...(q.updated_since !== undefined ? { updatedSince: new Date(q.updated_since) } : {}),
+      ...(updatedSince !== undefined ? { updatedSince } : {}),
       ...(after !== undefined ? { after } : {}),
     }),
   )

@@ -24,10 +24,15 @@ export const CloseCode = {
   tokenExpired: 4001,
   /** Nothing (not even a pong) arrived within the heartbeat timeout. Reconnect. */
   heartbeatTimeout: 4002,
+  /**
+   * Terminal: the credential was withdrawn (API key revoked, or the user disconnected by an admin).
+   * Do not reconnect with the same credential.
+   */
+  credentialRevoked: 4403,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
 
-/** 4400–4499 are reserved for closes after which the client must not reconnect as it was (none yet). */
+/** 4400–4499: closes after which the client must not reconnect with the same credential. */
 export function isTerminalClose(code: number): boolean {
   return code >= 4400 && code <= 4499
 }

@@ -3,6 +3,7 @@
 import { Elysia } from 'elysia'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
+import { assignRequestId } from './request-id.ts'
 import { nameRequestSpan } from './spans.ts'
 
 /** The Prometheus exposition as an HTTP response (served on PORT or on METRICS_PORT). */
@@ -57,8 +58,6 @@ function statusOf(ctx: { set: { status?: unknown }; responseValue?: unknown }): 
   return typeof ctx.set.status === 'number' ? ctx.set.status : 200
 }
 
-const REQUEST_ID = /^[\w.-]{1,64}$/
-
 /**
  * One log line per request: request id (X-Request-Id, taken from the caller when well-formed, and
  * echoed), method, route template (never the raw URL: a `?token=` must not reach a log), status, time.
@@ -67,8 +66,7 @@ export function requestLog(log: Logger) {
   const started = new WeakMap<Request, { id: string; t0: number }>()
   return new Elysia({ name: 'request-log' })
     .onRequest(({ request, set }) => {
-      const given = request.headers.get('x-request-id')
-      const id = given && REQUEST_ID.test(given) ? given : crypto.randomUUID()
+      const id = assignRequestId(request)
       started.set(request, { id, t0: performance.now() })
       set.headers['x-request-id'] = id
     })

@@ -1,5 +1,7 @@
-// Structured JSON logs (pino), one line per entry on stdout, with credentials scrubbed from every line.
+// Structured JSON logs (pino), one line per entry on stdout: fields redacted (redact.ts), and
+// credential shapes scrubbed from every finished line.
 import pino from 'pino'
+import { redact } from './redact.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 type Fields = Record<string, unknown>
@@ -11,18 +13,6 @@ export interface Logger {
   error(msg: string, fields?: Fields): void
   child(fields: Fields): Logger
 }
-
-/** Field names whose values never reach a log line, wherever they are nested. */
-const SECRET_FIELDS = [
-  'token',
-  'authorization',
-  'apiKey',
-  'key',
-  'password',
-  'jwtSecret',
-  'secret',
-  'x-api-key',
-]
 
 /**
  * The last line of defence, applied to each finished line: anything shaped like a JWT, an API key,
@@ -51,7 +41,6 @@ export function createLogger(
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: SECRET_FIELDS.flatMap((f) => [f, `*.${f}`]), censor: '[redacted]' },
       hooks: { streamWrite: scrub },
     },
     dest,
@@ -59,12 +48,14 @@ export function createLogger(
   return wrap(root)
 }
 
+const safe = (fields: Fields | undefined): Fields => (fields ? (redact(fields) as Fields) : {})
+
 function wrap(p: pino.Logger): Logger {
   return {
-    debug: (msg, f) => p.debug(f ?? {}, msg),
-    info: (msg, f) => p.info(f ?? {}, msg),
-    warn: (msg, f) => p.warn(f ?? {}, msg),
-    error: (msg, f) => p.error(f ?? {}, msg),
-    child: (fields) => wrap(p.child(fields)),
+    debug: (msg, f) => p.isLevelEnabled('debug') && p.debug(safe(f), msg),
+    info: (msg, f) => p.isLevelEnabled('info') && p.info(safe(f), msg),
+    warn: (msg, f) => p.isLevelEnabled('warn') && p.warn(safe(f), msg),
+    error: (msg, f) => p.error(safe(f), msg),
+    child: (fields) => wrap(p.child(safe(fields))),
   }
 }

@@ -10,6 +10,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api'
+import { databaseErrorInfo, nameStatement } from '../db/errors.ts'
 
 const tracer = trace.getTracer('puo-memo')
 let isEnabled = false
@@ -19,8 +20,14 @@ export function enableSpans(): void {
   isEnabled = true
 }
 
+const toException = (err: unknown) => (err instanceof Error ? err : String(err))
+
 function fail(span: Span, err: unknown): void {
-  span.recordException(err instanceof Error ? err : String(err))
+  // A database error's message quotes the values of its statement: record only what is safe.
+  const db = databaseErrorInfo(err)
+  span.recordException(
+    db ? { name: 'DatabaseError', message: `SQLSTATE ${db.code ?? 'unknown'}` } : toException(err),
+  )
   span.setStatus({ code: SpanStatusCode.ERROR })
 }
 
@@ -70,7 +77,12 @@ export function nameRequestSpan(method: string, route: string): void {
 }
 
 /** A client span around one database operation (a query or a transaction). */
-export async function dbSpan<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+export async function dbSpan<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  const fn = () =>
+    run().catch((err: unknown) => {
+      nameStatement(err, operation)
+      throw err
+    })
   if (!isEnabled) return fn()
   return tracer.startActiveSpan(
     operation,

@@ -4,6 +4,7 @@ import { signToken } from '../../src/auth/jwt.ts'
 import type { Scope } from '../../src/auth/principal.ts'
 import { createLocalBus } from '../../src/bus/local.ts'
 import type { Database } from '../../src/db/database.ts'
+import type { Disconnect } from '../../src/events/publisher.ts'
 import type { StoredEvent } from '../../src/events/types.ts'
 import { createRegistry } from '../../src/hub/registry.ts'
 import type { Embedder } from '../../src/memories/embedder/embedder.ts'
@@ -16,6 +17,8 @@ export interface TestApp {
   app: ReturnType<typeof createApp>
   database: Database
   committed: StoredEvent[]
+  /** Credentials withdrawn through the app (API key revocations), in order. */
+  disconnects: Disconnect[]
   /** A fresh tenant id, so tests sharing a database never see each other's rows. */
   tenant(): string
   token(
@@ -47,12 +50,14 @@ export function buildTestApp(
   opts: { embedder?: Embedder; bodyLimit?: number } = {},
 ): TestApp {
   const committed: StoredEvent[] = []
+  const disconnects: Disconnect[] = []
   const app = createApp({
     database,
     jwtSecret: TEST_SECRET,
     embedder: opts.embedder ?? createLocalEmbedder(64),
     log: createLogger('silent'),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    jsonMaxDepth: 32,
     version: 'test',
     startedAt: Date.now(),
     bus: createLocalBus(),
@@ -63,11 +68,13 @@ export function buildTestApp(
       onlineUsers: async () => [],
     },
     onCommitted: (e) => committed.push(e),
+    onDisconnect: (d) => disconnects.push(d),
   })
   return {
     app,
     database,
     committed,
+    disconnects,
     tenant: () => `t-${crypto.randomUUID().slice(0, 12)}`,
     token: (tenantId, userId, o = {}) =>
       signToken(TEST_SECRET, {
