@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, test } from 'bun:test'
 import { SignJWT } from 'jose'
 import { buildTestApp, TEST_SECRET, type TestApp } from './support/app.ts'
 import { backends } from './support/db.ts'
+import { canary } from './support/logs.ts'
 
 const nested = (levels: number, leaf: unknown = 1): string =>
   `${'['.repeat(levels)}${JSON.stringify(leaf)}${']'.repeat(levels)}`
@@ -27,7 +28,10 @@ for (const backend of backends) {
 
     /** The database still takes writes and reads: what a wedged driver would no longer do. */
     async function expectDatabaseUsable() {
-      const made = await t.call('POST', '/api/v4/memories', { token: tok, body: { content: 'ok' } })
+      const made = await t.call('POST', '/api/v4/memories', {
+        token: tok,
+        body: { content: canary('usable-'), metadata: { note: canary() } },
+      })
       expect(made.status).toBe(201)
       const got = await t.call('GET', `/api/v4/memories/${made.body.id}`, { token: tok })
       expect(got.status).toBe(200)

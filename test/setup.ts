@@ -1,8 +1,10 @@
 // Preloaded by bun test: once every file has finished, stops leftover servers, closes shared databases
-// and fails the run if any server log line of the whole run holds a credential.
+// and fails the run if any log line of the whole run (server processes and in-process apps) holds a
+// credential or a canary string a test wrote into a memory.
 import { afterAll } from 'bun:test'
 import { closeTestDatabases } from './support/db.ts'
-import { serverLogLines, spawnedServers } from './support/server.ts'
+import { CANARY_PREFIX, serverLogLines } from './support/logs.ts'
+import { spawnedServers } from './support/server.ts'
 
 /** Shapes of credentials, independent of the logger's own scrubber: a JWT, an API key, ?token=. */
 const CREDENTIALS = [
@@ -15,10 +17,12 @@ afterAll(async () => {
   // A test that failed half-way may have left server processes behind: none outlives the run.
   for (const proc of spawnedServers) proc.kill('SIGKILL')
   await closeTestDatabases()
-  const leaks = serverLogLines.filter((line) => CREDENTIALS.some((re) => re.test(line)))
+  const leaks = serverLogLines.filter(
+    (line) => line.includes(CANARY_PREFIX) || CREDENTIALS.some((re) => re.test(line)),
+  )
   if (leaks.length > 0) {
     throw new Error(
-      `credentials in ${leaks.length} server log lines, e.g.:\n${leaks.slice(0, 3).join('\n')}`,
+      `credentials or canaries in ${leaks.length} server log lines, e.g.:\n${leaks.slice(0, 3).join('\n')}`,
     )
   }
 })

@@ -9,7 +9,7 @@ import type { StoredEvent } from '../../src/events/types.ts'
 import { createRegistry } from '../../src/hub/registry.ts'
 import type { Embedder } from '../../src/memories/embedder/embedder.ts'
 import { createLocalEmbedder } from '../../src/memories/embedder/local.ts'
-import { createLogger } from '../../src/telemetry/logger.ts'
+import { capturingLogger } from './logs.ts'
 
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789'
 
@@ -55,7 +55,7 @@ export function buildTestApp(
     database,
     jwtSecret: TEST_SECRET,
     embedder: opts.embedder ?? createLocalEmbedder(64),
-    log: createLogger('silent'),
+    log: capturingLogger(),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     jsonMaxDepth: 32,
     version: 'test',

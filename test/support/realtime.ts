@@ -7,9 +7,9 @@ import { createLocalEmbedder } from '../../src/memories/embedder/local.ts'
 import { createLocalPresence } from '../../src/presence/local.ts'
 import type { PresenceStore } from '../../src/presence/store.ts'
 import { type Instance, startInstance } from '../../src/server.ts'
-import { createLogger } from '../../src/telemetry/logger.ts'
 import type { Metrics } from '../../src/telemetry/metrics.ts'
 import { createWithRetry, TEST_SECRET } from './app.ts'
+import { capturingLogger } from './logs.ts'
 
 export function startTestInstance(
   database: Database,
@@ -24,7 +24,7 @@ export function startTestInstance(
     bus: opts.bus ?? createLocalBus(),
     presence: opts.presence ?? createLocalPresence(),
     embedder: createLocalEmbedder(32),
-    log: createLogger('silent'),
+    log: capturingLogger(),
     jwtSecret: TEST_SECRET,
     instanceId: `test-${crypto.randomUUID().slice(0, 6)}`,
     version: 'test',

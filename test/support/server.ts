@@ -1,5 +1,6 @@
 // Runs the real server (`bun src/main.ts`) as a child process on a free port, for end-to-end tests.
 import type { Subprocess } from 'bun'
+import { serverLogLines } from './logs.ts'
 
 export interface RunningServer {
   url: string
@@ -14,9 +15,6 @@ const root = new URL('../..', import.meta.url).pathname
 
 /** Every server process a test started; the run's teardown kills any still alive (see test/setup.ts). */
 export const spawnedServers = new Set<Subprocess>()
-
-/** Every log line any server process printed during the run (the teardown greps them for credentials). */
-export const serverLogLines: string[] = []
 
 export function runCli(args: string[], env: Record<string, string>) {
   const proc = Bun.spawnSync([process.execPath, 'src/cli/main.ts', ...args], {
