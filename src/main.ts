@@ -3,6 +3,7 @@ import { createBus } from './bus/index.ts'
 import { connectRedis } from './bus/redis-clients.ts'
 import { resolveJwtSecret } from './config/dev-secret.ts'
 import { type Config, ConfigError, loadConfig } from './config/load.ts'
+import { DataDirBusyError } from './db/data-dir-lock.ts'
 import { guardAgainstDriverDefect } from './db/driver-guard.ts'
 import { openDatabase } from './db/index.ts'
 import { createEmbedder } from './memories/embedder/index.ts'
@@ -41,7 +42,11 @@ async function main(): Promise<void> {
     )
   }
 
-  const database = await openDatabase(config)
+  const database = await openDatabase(config).catch((err: unknown) => {
+    if (!(err instanceof DataDirBusyError)) throw err
+    log.error(err.message, { pid: err.pid })
+    process.exit(1)
+  })
   await database.migrate()
   log.info('database ready', { driver: database.driver })
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, config.REDIS_MODE) : undefined
