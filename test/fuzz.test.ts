@@ -121,6 +121,8 @@ const pathArb = (ids: string[]) =>
       '/api/v4/ws',
       '/ws-client',
       '/metrics',
+      '/docs',
+      '/docs/json',
       '/nothing',
       '//api/v4/memories',
       '/api/v4/memories/%zz',

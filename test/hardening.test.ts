@@ -87,6 +87,10 @@ for (const backend of backends) {
       expect(tagged.body.error.message).toContain('tag')
       const search = await t.call('GET', '/api/v4/memories/search?q=%00', { token: tok })
       expect(search.status).toBe(422)
+      const admin = await t.token(t.tenant(), 'root', { scopes: ['admin'] })
+      const revoke = await t.call('DELETE', '/api/v4/api-keys/a%00b', { token: admin })
+      expect(revoke.status).toBe(422)
+      expect(revoke.body.error.details[0].path).toBe('/id')
       await expectDatabaseUsable()
     })
 

@@ -60,11 +60,15 @@ export function jsonBody(limits: BodyLimits) {
       }
       return body
     })
-    .onTransform({ as: 'global' }, ({ query }) => {
-      const bad = findUnstorableText(query)
-      if (bad) {
+    .onTransform({ as: 'global' }, ({ query, params }) => {
+      for (const [where, value] of [
+        ['query', query],
+        ['path', params],
+      ] as const) {
+        const bad = findUnstorableText(value)
+        if (!bad) continue
         const name = bad.slice(1)
-        throw validationFailed(`Invalid query: ${name} ${UNSTORABLE}`, [
+        throw validationFailed(`Invalid ${where}: ${name} ${UNSTORABLE}`, [
           { path: bad, message: `${name} ${UNSTORABLE}` },
         ])
       }

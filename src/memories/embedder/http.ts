@@ -24,8 +24,13 @@ export function createHttpEmbedder(opts: HttpEmbedderOptions): Embedder {
         signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       })
       if (!res.ok) {
-        const detail = (await res.text().catch(() => '')).slice(0, 200)
-        throw new Error(`embedding endpoint answered ${res.status}: ${detail}`)
+        // Only the error's code or type: an endpoint's message may quote the input (memory content).
+        const body = (await res.json().catch(() => undefined)) as
+          | { error?: { code?: unknown; type?: unknown } }
+          | undefined
+        const kind = body?.error?.code ?? body?.error?.type
+        const detail = typeof kind === 'string' ? ` (${kind.slice(0, 60)})` : ''
+        throw new Error(`embedding endpoint answered ${res.status}${detail}`)
       }
       return parseResponse(await res.json(), texts.length)
     },
