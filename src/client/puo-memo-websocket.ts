@@ -42,8 +42,14 @@ const OPEN = 1
 
 export class PuoMemoWebSocket {
   state: ConnectionState = 'idle'
-  /** Highest seq received on the memories channel: the resume position. */
+  /**
+   * Highest seq received on the memories channel: the resume position. It advances only with an event
+   * received or with `subscribed`, which the server sends after the replay it answers with, so it can
+   * never run ahead of what was delivered.
+   */
   lastSeq: number | undefined
+  /** The event log `lastSeq` belongs to; a resume into another log answers resume_unavailable. */
+  epoch: string | undefined
   private ws: WebSocketLike | undefined
   private readonly handlers = new Map<string, Set<Handler>>()
   private readonly seen = new Set<string>()
@@ -63,7 +69,10 @@ export class PuoMemoWebSocket {
     this.queue = new OfflineQueue(opts.offlineQueue)
   }
 
-  /** Subscribe to a server frame type (`memory.created` …) or a client event: state, error, resync, closed. */
+  /**
+   * Subscribe to a server frame type (`memory.created` …) or a client event: state, error, resync,
+   * closed, and `frame` (every frame received, once, before its own type's handlers).
+   */
   on(type: string, handler: Handler): () => void {
     const set = this.handlers.get(type) ?? new Set<Handler>()
     this.handlers.set(type, set)
@@ -102,11 +111,10 @@ export class PuoMemoWebSocket {
     this.send('subscribe', this.subscription(channel))
   }
 
-  /** Memories resume from the last seq seen; the first subscription has none. */
-  private subscription(channel: Channel): { channel: Channel; since?: number } {
-    return channel === 'memories' && this.lastSeq !== undefined
-      ? { channel, since: this.lastSeq }
-      : { channel }
+  /** Memories resume from the last position seen; the first subscription has none. */
+  private subscription(channel: Channel): { channel: Channel; since?: number; epoch?: string } {
+    if (channel !== 'memories' || this.lastSeq === undefined) return { channel }
+    return { channel, since: this.lastSeq, ...(this.epoch ? { epoch: this.epoch } : {}) }
   }
 
   unsubscribe(channel: Channel): void {
@@ -114,12 +122,14 @@ export class PuoMemoWebSocket {
     this.send('unsubscribe', { channel })
   }
 
-  /** Sends a frame now, or queues it until the connection is open again. */
-  send(type: string, data: unknown = {}): void {
-    const frame = JSON.stringify({ id: newId(), type, timestamp: new Date().toISOString(), data })
+  /** Sends a frame now, or queues it until the connection is open again; returns the frame's id. */
+  send(type: string, data: unknown = {}): string {
+    const id = newId()
+    const frame = JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
     if (this.ws?.readyState === OPEN && this.state === 'open') this.ws.send(frame)
     else if (this.queue.push(frame))
       this.emit('error', new Error('offline queue full: oldest message dropped'))
+    return id
   }
 
   private async open(): Promise<void> {
@@ -157,11 +167,14 @@ export class PuoMemoWebSocket {
     if (frame.type === 'connected') return this.onConnected()
     if (frame.type === 'error' && frame.data.code === ErrorCode.resumeUnavailable) {
       this.lastSeq = undefined
+      this.epoch = undefined
       this.emit('resync', frame.data)
-      return this.send('subscribe', { channel: 'memories' })
+      this.send('subscribe', { channel: 'memories' })
+      return
     }
     if (frame.type === 'subscribed' && frame.data.channel === 'memories') {
       this.lastSeq = Math.max(this.lastSeq ?? 0, frame.data.seq)
+      if (frame.data.epoch) this.epoch = frame.data.epoch
     }
     const seq = (frame as { seq?: number }).seq
     if (seq !== undefined) {
@@ -169,6 +182,7 @@ export class PuoMemoWebSocket {
       this.remember(frame.id)
       this.lastSeq = Math.max(this.lastSeq ?? 0, seq)
     }
+    this.emit('frame', frame, frame)
     this.emit(frame.type, frame.data, frame)
   }
 

@@ -86,6 +86,17 @@ export const tenantSeqs = pgTable('tenant_seqs', {
   seq: bigint('seq', { mode: 'number' }).notNull(),
 })
 
+/**
+ * Names this event log. A position (`seq`) is meaningful only within its epoch: a reset or a
+ * restored database gets a new one, so clients cannot resume into a different history. One row (id 1),
+ * created by the first instance that needs it.
+ */
+export const logEpoch = pgTable('log_epoch', {
+  id: integer('id').primaryKey(),
+  epoch: uuid('epoch').notNull(),
+  createdAt: ts('created_at').notNull(),
+})
+
 export const apiKeys = pgTable(
   'api_keys',
   {

@@ -2,7 +2,7 @@
 import { and, asc, eq, gt, inArray, lte, min } from 'drizzle-orm'
 import type { BusEvent } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
-import { events, tenantSeqs } from '../db/schema.ts'
+import { events, logEpoch, tenantSeqs } from '../db/schema.ts'
 import { toBusEvent } from './publisher.ts'
 
 /** Committed events of a tenant with afterSeq < seq ≤ upToSeq (if given), oldest first. */
@@ -44,4 +44,15 @@ export async function currentSeqs(db: Db, tenantIds: string[]): Promise<Map<stri
     .from(tenantSeqs)
     .where(inArray(tenantSeqs.tenantId, tenantIds))
   return new Map(rows.map((r) => [r.tenantId, r.seq]))
+}
+
+/** This log's epoch, created on first use (concurrent first uses agree: the first insert wins). */
+export async function readLogEpoch(db: Db): Promise<string> {
+  await db
+    .insert(logEpoch)
+    .values({ id: 1, epoch: crypto.randomUUID(), createdAt: new Date() })
+    .onConflictDoNothing()
+  const [row] = await db.select({ epoch: logEpoch.epoch }).from(logEpoch).where(eq(logEpoch.id, 1))
+  if (!row) throw new Error('log epoch row missing')
+  return row.epoch
 }

@@ -3,10 +3,19 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/database.ts'
 import { memories } from '../db/schema.ts'
 import type { FeedStore } from '../hub/memory-feed.ts'
-import { currentSeqs, earliestSeq, readEvents } from './read.ts'
+import { currentSeqs, earliestSeq, readEvents, readLogEpoch } from './read.ts'
 
 export function eventStore(db: Db): FeedStore {
+  let epoch: Promise<string> | undefined
   return {
+    // Read once per instance; a failed read is retried on the next call.
+    logEpoch() {
+      epoch ??= readLogEpoch(db).catch((err: unknown) => {
+        epoch = undefined
+        throw err
+      })
+      return epoch
+    },
     readEvents: (tenantId, afterSeq, opts) => readEvents(db, tenantId, afterSeq, opts),
     currentSeqs: (ids) => currentSeqs(db, ids),
     earliestSeq: (tenantId) => earliestSeq(db, tenantId),

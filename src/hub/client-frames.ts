@@ -20,7 +20,12 @@ export interface ClientFrameDeps {
   send(ws: Socket, type: string, data: unknown, id?: string): void
   sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
   closeWith(ws: Socket, code: number, reason: string): void
-  subscribe(ws: Socket, channel: Channel, since: number | undefined, id: string | undefined): void
+  subscribe(
+    ws: Socket,
+    channel: Channel,
+    position: { since?: number; epoch?: string },
+    id: string | undefined,
+  ): void
   unsubscribe(ws: Socket, channel: Channel, id: string | undefined): void
 }
 
@@ -91,7 +96,7 @@ export function createClientFrames(deps: ClientFrameDeps) {
     }
     const f = msg as {
       type: 'subscribe' | 'unsubscribe' | 'ping'
-      data?: { channel?: string; since?: number }
+      data?: { channel?: string; since?: number; epoch?: string }
     }
     if (f.type === 'ping') return send(ws, 'pong', {}, id)
     const channel = f.data?.channel ?? ''
@@ -103,7 +108,13 @@ export function createClientFrames(deps: ClientFrameDeps) {
         id,
       )
     if (f.type === 'unsubscribe') return unsubscribe(ws, channel, id)
-    subscribe(ws, channel, f.data?.since, id)
+    const { since, epoch } = f.data ?? {}
+    subscribe(
+      ws,
+      channel,
+      { ...(since !== undefined ? { since } : {}), ...(epoch !== undefined ? { epoch } : {}) },
+      id,
+    )
   }
 }
 

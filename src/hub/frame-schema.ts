@@ -13,6 +13,7 @@ const ChannelData = T.Object({ channel: T.String({ maxLength: 64 }) })
 const SubscribeData = T.Object({
   channel: T.String({ maxLength: 64 }),
   since: T.Optional(T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
+  epoch: T.Optional(T.String({ minLength: 1, maxLength: 64 })),
 })
 
 export const ClientFrameSchema = T.Union([

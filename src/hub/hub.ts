@@ -131,11 +131,11 @@ export function createHub(opts: HubOptions) {
   function subscribe(
     ws: Socket,
     channel: Channel,
-    since: number | undefined,
+    position: { since?: number; epoch?: string },
     id: string | undefined,
   ): void {
     if (channel === 'memories') {
-      feed.subscribe(ws, since, id).catch((err: unknown) => {
+      feed.subscribe(ws, position, id).catch((err: unknown) => {
         log.error('subscribe failed', { err })
         sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
       })

@@ -9,6 +9,8 @@ import { route } from './router.ts'
 import { createSequencer } from './sequencer.ts'
 
 export interface FeedStore {
+  /** The id of this event log: positions from another log (a reset database) are refused. */
+  logEpoch(): Promise<string>
   readEvents(
     tenantId: string,
     afterSeq: number,
@@ -101,37 +103,71 @@ export function createMemoryFeed(opts: FeedOptions) {
     release(ws)
   }
 
+  /**
+   * Subscribes the socket, replaying (since, high] first when `since` is given. The `subscribed`
+   * frame comes after the replay: its `seq` is a position the client may resume from, because every
+   * event up to it has been sent before it.
+   */
   async function subscribe(
     ws: Socket,
-    since: number | undefined,
+    position: { since?: number; epoch?: string },
     id: string | undefined,
   ): Promise<void> {
     const { tenantId, userId } = ws.data.principal
+    const { since } = position
     if (ws.data.channels.has('memories')) {
-      return opts.send(
-        ws,
-        'subscribed',
-        { channel: 'memories', seq: sequencer.highWater(tenantId) ?? 0 },
-        id,
+      const again = { channel: 'memories', seq: sequencer.highWater(tenantId) ?? 0 }
+      return void store.logEpoch().then(
+        (epoch) => opts.send(ws, 'subscribed', { ...again, epoch }, id),
+        () => opts.send(ws, 'subscribed', again, id),
       )
     }
     ws.data.channels.add('memories')
     registry.subscribed(ws, 'memories')
+    let epoch: string
     try {
+      epoch = await store.logEpoch()
       await watch(ws, tenantId)
     } catch (err) {
       log.warn('could not start the tenant feed', { tenantId, err })
       abandon(ws)
       return opts.sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
     }
+    if (position.epoch !== undefined && position.epoch !== epoch) {
+      abandon(ws)
+      return opts.sendError(
+        ws,
+        ErrorCode.resumeUnavailable,
+        'That position belongs to another event log (the database was reset or replaced); refetch and subscribe without since',
+        id,
+      )
+    }
     if (ws.data.isClosing) return
+    const seen = sequencer.highWater(tenantId) ?? 0
+    if (since !== undefined && since > seen && (await isBeyondLog(tenantId, since))) {
+      abandon(ws)
+      return opts.sendError(
+        ws,
+        ErrorCode.resumeUnavailable,
+        `Position ${since} is beyond the end of the event log (restored or reset); refetch and subscribe without since`,
+        id,
+      )
+    }
+    if (ws.data.isClosing) return
+    // Read after the last await: from here the socket joins its topics (or its catch-up) synchronously,
+    // so no event fanned out meanwhile can slip between `high` and the subscription.
     const high = sequencer.highWater(tenantId) ?? 0
     if (since === undefined || since >= high) {
       subscribeTopics(ws)
       return opts.send(
         ws,
         'subscribed',
-        { channel: 'memories', seq: high, ...(since !== undefined ? { replayed: 0 } : {}) },
+        {
+          channel: 'memories',
+          seq: Math.max(high, since ?? 0),
+          epoch,
+          ...(since !== undefined ? { replayed: 0 } : {}),
+        },
         id,
       )
     }
@@ -152,13 +188,25 @@ export function createMemoryFeed(opts: FeedOptions) {
       return opts.sendError(ws, ErrorCode.internalError, 'Could not resume; try again', id)
     }
     if (ws.data.isClosing) return
-    // From here to the end nothing can interleave: replay, then held frames, then the live topics.
-    opts.send(ws, 'subscribed', { channel: 'memories', seq: high, replayed: replay.length }, id)
+    // From here to the end nothing can interleave: replay, `subscribed` (the position now reached),
+    // then the live frames held meanwhile, then the live topics.
     for (const f of replay) opts.sendRaw(ws, f)
+    opts.send(
+      ws,
+      'subscribed',
+      { channel: 'memories', seq: high, epoch, replayed: replay.length },
+      id,
+    )
     for (const f of cu.frames) opts.sendRaw(ws, f)
     waiting.delete(ws)
     if (waiting.size === 0) catchUps.delete(tenantId)
     subscribeTopics(ws)
+  }
+
+  /** A position past this instance's high water may only be bus lag; past the log's own end it is a rewound log. */
+  async function isBeyondLog(tenantId: string, since: number): Promise<boolean> {
+    const current = (await store.currentSeqs([tenantId])).get(tenantId) ?? 0
+    return since > current
   }
 
   /**

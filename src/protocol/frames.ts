@@ -80,7 +80,7 @@ export type UserLeftFrame = Frame<'tenant.user_left', { userId: string; name?: s
 
 export type ServerFrame =
   | Frame<'connected', ConnectedData>
-  | Frame<'subscribed', { channel: Channel; seq: number; replayed?: number }>
+  | Frame<'subscribed', { channel: Channel; seq: number; epoch?: string; replayed?: number }>
   | Frame<'unsubscribed', { channel: Channel }>
   | Frame<'pong', Record<string, never>>
   | Frame<'error', { code: ErrorCode; message: string }>

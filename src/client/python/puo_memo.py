@@ -29,11 +29,12 @@ class PuoMemoWebSocket:
         self.url = url
         self.state = "idle"
         self.last_seq = None
+        self.epoch = None
         self._token = token
         self._get_token = get_token
         self._channels = list(channels)
         self._handlers = {}
-        self._seen = set()
+        self._seen = {}  # event ids, insertion-ordered
         self._queue = []
         self._queue_max, self._queue_ttl = queue_max, queue_ttl
         self._min_delay, self._max_delay = min_delay, max_delay
@@ -91,7 +92,10 @@ class PuoMemoWebSocket:
 
     def _subscription(self, channel):
         if channel == "memories" and self.last_seq is not None:
-            return {"channel": channel, "since": self.last_seq}
+            sub = {"channel": channel, "since": self.last_seq}
+            if self.epoch:
+                sub["epoch"] = self.epoch
+            return sub
         return {"channel": channel}
 
     async def _run(self):
@@ -171,16 +175,22 @@ class PuoMemoWebSocket:
             return
         if ftype == "error" and data.get("code") == "resume_unavailable":
             self.last_seq = None
+            self.epoch = None
             await self._emit("resync", data)
             return await self.send("subscribe", {"channel": "memories"})
         if ftype == "subscribed" and data.get("channel") == "memories":
+            # Sent after the replay it answers: every event up to this seq has been received.
             self.last_seq = max(self.last_seq or 0, data.get("seq", 0))
+            if data.get("epoch"):
+                self.epoch = data["epoch"]
         if "seq" in frame:
             if frame["id"] in self._seen:
                 return
-            self._seen.add(frame["id"])
+            self._seen[frame["id"]] = None
             if len(self._seen) > 5000:
-                self._seen = set(list(self._seen)[-4000:])
+                # dicts keep insertion order: forget the oldest ids, never recent ones.
+                for old in list(self._seen)[:1000]:
+                    del self._seen[old]
             self.last_seq = max(self.last_seq or 0, frame["seq"])
         await self._emit(ftype, data, frame)
 
