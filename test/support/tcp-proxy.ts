@@ -8,17 +8,25 @@ export interface TcpProxy {
   cut(): void
   /** Accepts connections again, on the same port. */
   restore(): void
+  /**
+   * The next connection accepted is cut (both sides dropped, no close frame) once `bytes` bytes have
+   * gone from the target to the client: exactly that many reach the client. Later ones pass.
+   */
+  cutNextAfter(bytes: number): void
   stop(): void
 }
 
 interface Link {
   peer?: Socket<Link>
   pending: Uint8Array[]
+  /** For the client side of a connection armed with cutNextAfter: bytes it may still receive. */
+  budget?: number
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const port = await freePort()
   const open = new Set<Socket<Link>>()
+  let armed: number | undefined
   let listener: TCPSocketListener<Link> | undefined
 
   const listen = () => {
@@ -27,7 +35,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       port,
       socket: {
         open(client) {
-          client.data = { pending: [] }
+          client.data = { pending: [], ...(armed !== undefined ? { budget: armed } : {}) }
+          armed = undefined
           open.add(client)
           Bun.connect<Link>({
             hostname: targetHost,
@@ -41,7 +50,20 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
                 client.data.pending = []
               },
               data(upstream, chunk) {
-                upstream.data.peer?.write(chunk)
+                const client = upstream.data.peer
+                if (!client) return
+                const budget = client.data.budget
+                if (budget === undefined) return void client.write(chunk)
+                client.write(chunk.subarray(0, budget))
+                client.data.budget = budget - Math.min(budget, chunk.byteLength)
+                if (client.data.budget === 0 && budget <= chunk.byteLength) {
+                  // Let the kernel hand the last bytes over, then drop both sides without a close.
+                  client.flush()
+                  setTimeout(() => {
+                    client.terminate()
+                    upstream.terminate()
+                  }, 5)
+                }
               },
               close(upstream) {
                 open.delete(upstream)
@@ -76,6 +98,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     cut,
     restore() {
       if (!listener) listen()
+    },
+    cutNextAfter(bytes) {
+      armed = bytes
     },
     stop: cut,
   }
