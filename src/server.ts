@@ -14,6 +14,7 @@ import { jsonError } from './http/error-handler.ts'
 import type { ConnectionData } from './hub/connection.ts'
 import { createHub } from './hub/hub.ts'
 import { createRegistry } from './hub/registry.ts'
+import { type SocketData, withRefusals } from './hub/refusal.ts'
 import { upgradeWebSocket } from './hub/upgrade.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
 import { startEmbeddingWorker } from './memories/embedding-worker.ts'
@@ -129,7 +130,7 @@ export function startInstance(deps: InstanceDeps) {
   const allowedOrigins = config.WEBSOCKET_ALLOWED_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean)
-  const server: Server<ConnectionData> = Bun.serve<ConnectionData>({
+  const server: Server<SocketData> = Bun.serve<SocketData>({
     hostname: config.HOST,
     port: config.PORT,
     // Bun's own cap would answer a bare 413: the app enforces BODY_LIMIT itself, with a JSON body,
@@ -161,7 +162,7 @@ export function startInstance(deps: InstanceDeps) {
       )
     },
     websocket: {
-      ...hub.websocket,
+      ...withRefusals(hub.websocket),
       maxPayloadLength: config.WEBSOCKET_MAX_MESSAGE_BYTES,
       // Hard cap behind the hub's own 1013 sweep (which uses the configured limit).
       backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT * 8,
@@ -173,7 +174,7 @@ export function startInstance(deps: InstanceDeps) {
       publishToSelf: false,
     },
   })
-  hub.attach(server)
+  hub.attach(server as unknown as Server<ConnectionData>)
   const metricsServer = startMetricsServer(deps.metrics, config)
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`
 

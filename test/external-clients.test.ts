@@ -83,6 +83,39 @@ describe('clients we did not write', () => {
     },
   )
 
+  test.skipIf(!nodePath && !servicesRequired)(
+    'our SDK under Node without a WebSocket option: ws found in the app, or a clear error',
+    () => {
+      const outdir = mkdtempSync(join(tmpdir(), 'puo-sdk-'))
+      const root = new URL('..', import.meta.url).pathname
+      const build = Bun.spawnSync(
+        [process.execPath, 'build', 'src/client/index.ts', '--outdir', outdir, '--format', 'esm'],
+        { cwd: root },
+      )
+      expect(build.exitCode).toBe(0)
+      const args = [
+        join(clients, 'node-sdk-lookup.mjs'),
+        join(outdir, 'index.js'),
+        `${server.url.replace('http', 'ws')}/api/v4/ws`,
+        token('node-lookup', 'nils'),
+      ]
+      const node = nodePath ?? 'node'
+      const run = (cwd: string) => {
+        const proc = Bun.spawnSync([node, ...args], { cwd, timeout: 20_000 })
+        return JSON.parse(proc.stdout.toString().trim().split('\n').at(-1) ?? '{}')
+      }
+      const major = Number(
+        Bun.spawnSync([node, '-p', 'process.versions.node.split(".")[0]']).stdout.toString(),
+      )
+      // The repository has ws installed: found from the working directory on any Node.
+      expect(run(root)).toMatchObject({ state: 'open' })
+      // An app folder without ws: Node 20 explains what to do; Node ≥ 22 has a WebSocket of its own.
+      const bare = run(mkdtempSync(join(tmpdir(), 'puo-app-')))
+      if (major < 22) expect(bare.error).toContain('npm install ws')
+      else expect(bare).toMatchObject({ state: 'open' })
+    },
+  )
+
   test.skipIf(!hasPythonWebsockets && !servicesRequired)("Python's websockets library", () => {
     const out = runJson([
       debianPython,

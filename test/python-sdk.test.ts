@@ -8,8 +8,10 @@ import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { debianPython, hasPythonWebsockets, servicesRequired } from './support/env.ts'
 import { startTestInstance, writeAcrossDropAndRestart } from './support/realtime.ts'
+import { freePort } from './support/redis.ts'
 
 const script = new URL('./clients/python_sdk_check.py', import.meta.url).pathname
+const connectScript = new URL('./clients/python_connect_check.py', import.meta.url).pathname
 
 describe.skipIf(!hasPythonWebsockets && !servicesRequired)('Python SDK', () => {
   let database: Database
@@ -59,4 +61,34 @@ describe.skipIf(!hasPythonWebsockets && !servicesRequired)('Python SDK', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
     expect(result.state).toBe('closed')
   }, 60_000)
+
+  test('connect() returns once subscribed, or raises a clear error within its timeout', async () => {
+    const good = await signToken(TEST_SECRET, { tenantId: 'py-connect', userId: 'reader' })
+    const bad = await signToken('q'.repeat(40), { tenantId: 'py-connect', userId: 'mallory' })
+    // Async: the server under test runs in this process and must keep answering meanwhile.
+    const proc = Bun.spawn(
+      [
+        debianPython,
+        connectScript,
+        `ws://127.0.0.1:${port}/api/v4/ws`,
+        good,
+        bad,
+        `ws://127.0.0.1:${await freePort()}/api/v4/ws`,
+      ],
+      { stdout: 'pipe', stderr: 'inherit' },
+    )
+    const text = await new Response(proc.stdout).text()
+    await proc.exited
+    const out = JSON.parse(text.trim().split('\n').at(-1) as string)
+    expect(out.good).toMatchObject({ ok: true, subscribed: true, state: 'open' })
+    expect(out.bad).toMatchObject({
+      auth_error: 'credential refused (HTTP 401)',
+      auth_failed: ['credential refused (HTTP 401)'],
+      state: 'closed',
+    })
+    expect(out.bad.seconds).toBeLessThan(2)
+    expect(out.unreachable.connection_error).toContain('within 1.5 s')
+    expect(out.unreachable.connection_error).toContain('Error')
+    expect(out.unreachable.state).toBe('closed')
+  }, 40_000)
 })

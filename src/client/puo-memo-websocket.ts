@@ -4,6 +4,7 @@ import { CloseCode, ErrorCode, isTerminalClose } from '../protocol/codes.ts'
 import type { Channel, Frame, ServerFrame } from '../protocol/frames.ts'
 import { type BackoffOptions, backoffDelay } from './backoff.ts'
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
+import { findWebSocketClass } from './websocket-class.ts'
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 export type TokenSource = string | { getToken: () => string | Promise<string> }
@@ -61,17 +62,22 @@ export class PuoMemoWebSocket {
   private pingTimer: ReturnType<typeof setInterval> | undefined
   private lastHeard = 0
 
+  private readonly WebSocketCtor: WebSocketClass
+
+  /** Throws at once when no WebSocket class can be found (Node 20 without the `ws` package). */
   constructor(
     private readonly token: TokenSource,
     private readonly opts: PuoMemoOptions = {},
   ) {
     this.channels = new Set(opts.channels ?? ['memories'])
     this.queue = new OfflineQueue(opts.offlineQueue)
+    this.WebSocketCtor = findWebSocketClass(opts.WebSocket)
   }
 
   /**
    * Subscribe to a server frame type (`memory.created` …) or a client event: state, error, resync,
-   * closed, and `frame` (every frame received, once, before its own type's handlers).
+   * closed, auth_failed (a fixed token expired or was refused: no retry), and `frame` (every frame
+   * received, once, before its own type's handlers).
    */
   on(type: string, handler: Handler): () => void {
     const set = this.handlers.get(type) ?? new Set<Handler>()
@@ -142,9 +148,12 @@ export class PuoMemoWebSocket {
       return this.scheduleReconnect()
     }
     if (!this.wanted) return
-    const Ctor =
-      this.opts.WebSocket ?? (globalThis as unknown as { WebSocket: WebSocketClass }).WebSocket
-    const ws = new Ctor(`${this.url()}?token=${encodeURIComponent(token)}`)
+    if (typeof this.token === 'string' && isExpired(token)) return this.authFailed('token expired')
+    // auth_errors=close: a refused credential arrives as close 4401 with its reason, which a browser
+    // can read (an HTTP 401 on the upgrade looks like any network failure).
+    const ws = new this.WebSocketCtor(
+      `${this.url()}?token=${encodeURIComponent(token)}&auth_errors=close`,
+    )
     this.ws = ws
     ws.onmessage = (ev) => this.receive(String(ev.data))
     ws.onerror = () => {}
@@ -196,6 +205,11 @@ export class PuoMemoWebSocket {
 
   private handleClose(code: number, reason: string): void {
     if (!this.wanted) return this.setState('closed')
+    // A fixed token cannot be renewed: retrying it would loop forever.
+    if (code === CloseCode.tokenExpired && typeof this.token === 'string') {
+      return this.authFailed('token expired')
+    }
+    if (code === CloseCode.authFailed) return this.authFailed(reason || 'credential refused')
     if (isTerminalClose(code)) {
       this.wanted = false
       this.setState('closed')
@@ -208,6 +222,15 @@ export class PuoMemoWebSocket {
       } catch {}
     }
     this.scheduleReconnect(hint)
+  }
+
+  /** The credential cannot work: end in `closed` with one `auth_failed` event, and no retry. */
+  private authFailed(reason: string): void {
+    this.wanted = false
+    clearTimeout(this.retryTimer)
+    this.stopPinging()
+    this.setState('closed')
+    this.emit('auth_failed', { reason })
   }
 
   private scheduleReconnect(minDelay = 0): void {
@@ -271,6 +294,19 @@ export class PuoMemoWebSocket {
     const loc = (globalThis as { location?: { protocol: string; host: string } }).location
     if (!loc?.host) return 'ws://localhost:3000/api/v4/ws'
     return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/v4/ws`
+  }
+}
+
+/** True for a JWT whose `exp` has passed (API keys and unreadable tokens are left to the server). */
+function isExpired(token: string): boolean {
+  const payload = token.split('.')[1]
+  if (!payload || !token.startsWith('eyJ')) return false
+  try {
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
+    const exp = (JSON.parse(json) as { exp?: unknown }).exp
+    return typeof exp === 'number' && exp * 1000 <= Date.now()
+  } catch {
+    return false
   }
 }
 

@@ -4,8 +4,10 @@ import { type AuthDeps, authenticate, fromToken } from '../auth/authenticate.ts'
 import { hasScope, type Principal } from '../auth/principal.ts'
 import { jsonError } from '../http/error-handler.ts'
 import { ApiError } from '../http/errors.ts'
+import { CloseCode } from '../protocol/codes.ts'
 import type { ConnectionData } from './connection.ts'
 import { newBucket } from './rate-limit.ts'
+import { type SocketData, wantsCloseRefusal } from './refusal.ts'
 import type { Registry } from './registry.ts'
 
 export interface UpgradeOptions {
@@ -25,7 +27,7 @@ export interface UpgradeOptions {
 /** Returns a refusal Response, or undefined once the request has been upgraded. */
 export async function upgradeWebSocket(
   req: Request,
-  server: Server<ConnectionData>,
+  server: Server<SocketData>,
   opts: UpgradeOptions,
 ): Promise<Response | undefined> {
   if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
@@ -44,8 +46,9 @@ export async function upgradeWebSocket(
     )
   }
   let principal: Principal
+  const url = new URL(req.url)
   try {
-    const token = new URL(req.url).searchParams.get('token')
+    const token = url.searchParams.get('token')
     principal = token
       ? await fromToken(opts.auth, token)
       : await authenticate(opts.auth, {
@@ -53,8 +56,12 @@ export async function upgradeWebSocket(
           apiKey: req.headers.get('x-api-key'),
         })
   } catch (err) {
-    if (err instanceof ApiError) return jsonError(err.status, err.code, err.message)
-    throw err
+    if (!(err instanceof ApiError)) throw err
+    if (err.status === 401 && wantsCloseRefusal(url)) {
+      const refusal = { code: CloseCode.authFailed, reason: err.message.slice(0, 120) }
+      if (server.upgrade(req, { data: { refusal } })) return undefined
+    }
+    return jsonError(err.status, err.code, err.message)
   }
   if (!hasScope(principal, 'read'))
     return jsonError(403, 'forbidden', 'This credential lacks the "read" scope')

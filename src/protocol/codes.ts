@@ -25,6 +25,11 @@ export const CloseCode = {
   /** Nothing (not even a pong) arrived within the heartbeat timeout. Reconnect. */
   heartbeatTimeout: 4002,
   /**
+   * Terminal: the credential was refused at connect (invalid, expired, revoked). Sent only to clients
+   * that asked with `auth_errors=close`; others get HTTP 401 on the upgrade. Reason: why.
+   */
+  authFailed: 4401,
+  /**
    * Terminal: the credential was withdrawn (API key revoked, or the user disconnected by an admin).
    * Do not reconnect with the same credential.
    */

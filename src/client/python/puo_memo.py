@@ -18,7 +18,19 @@ import uuid
 
 import websockets
 
-__all__ = ["PuoMemoWebSocket"]
+__all__ = ["PuoMemoWebSocket", "AuthenticationError"]
+
+
+class AuthenticationError(ConnectionError):
+    """The credential was refused or has expired; retrying it cannot help."""
+
+
+def _refusal_status(err):
+    """The HTTP status of a refused upgrade, across websockets versions (InvalidStatusCode / InvalidStatus)."""
+    status = getattr(err, "status_code", None)
+    if status is None:
+        status = getattr(getattr(err, "response", None), "status_code", None)
+    return status
 
 
 class PuoMemoWebSocket:
@@ -35,6 +47,8 @@ class PuoMemoWebSocket:
         self._channels = list(channels)
         self._handlers = {}
         self._seen = {}  # event ids, insertion-ordered
+        self._pending_subscriptions = set()
+        self._last_failure = None
         self._queue = []
         self._queue_max, self._queue_ttl = queue_max, queue_ttl
         self._min_delay, self._max_delay = min_delay, max_delay
@@ -54,12 +68,30 @@ class PuoMemoWebSocket:
         if handler in self._handlers.get(event_type, []):
             self._handlers[event_type].remove(handler)
 
-    async def connect(self):
-        """Connects and keeps reconnecting until disconnect(); returns once the first connection is open."""
+    async def connect(self, timeout=10.0):
+        """Connects and keeps reconnecting until disconnect().
+
+        Returns once subscribed to every channel given (or connected, when none). Raises
+        AuthenticationError at once when the credential is refused or expired, and ConnectionError,
+        naming the last failure, when that does not happen within `timeout` seconds; after either it
+        has stopped (state "closed").
+        """
         self._wanted = True
         self._opened = asyncio.get_running_loop().create_future()
+        self._pending_subscriptions = set(self._channels)
+        self._last_failure = None
         self._task = asyncio.create_task(self._run())
-        await self._opened
+        try:
+            await asyncio.wait_for(asyncio.shield(self._opened), timeout)
+        except asyncio.TimeoutError:
+            await self.disconnect()
+            raise ConnectionError(
+                f"could not connect to {self.url} within {timeout:g} s"
+                + (f": {self._last_failure}" if self._last_failure else "")
+            ) from None
+        except AuthenticationError:
+            await self.disconnect()
+            raise
 
     async def disconnect(self):
         self._wanted = False
@@ -117,7 +149,10 @@ class PuoMemoWebSocket:
                 raise
             except websockets.ConnectionClosed as closed:
                 code, reason = closed.code, closed.reason
-                if 4400 <= code <= 4499:
+                if code == 4001 and self._get_token is None:
+                    await self._auth_failed("token expired")  # a fixed token cannot be renewed
+                    break
+                if code is not None and 4400 <= code <= 4499:
                     self._wanted = False
                     await self._emit("closed", {"code": code, "reason": reason})
                     break
@@ -127,6 +162,10 @@ class PuoMemoWebSocket:
                     except (ValueError, AttributeError):
                         hint = 0.0
             except Exception as err:  # refused upgrade, DNS, token source …: report and retry
+                if _refusal_status(err) == 401:
+                    await self._auth_failed("credential refused (HTTP 401)")
+                    break
+                self._last_failure = f"{type(err).__name__}: {err}"
                 await self._emit("error", err)
             finally:
                 self._ws = None
@@ -137,6 +176,17 @@ class PuoMemoWebSocket:
             attempt += 1
             await asyncio.sleep(max(hint, random.uniform(0, ceiling)))
         await self._set_state("closed")
+
+    async def _auth_failed(self, reason):
+        self._wanted = False
+        await self._emit("auth_failed", {"reason": reason})
+        if self._opened is not None and not self._opened.done():
+            self._opened.set_exception(AuthenticationError(reason))
+
+    def _mark_open(self, channel=None):
+        self._pending_subscriptions.discard(channel)
+        if not self._pending_subscriptions and self._opened is not None and not self._opened.done():
+            self._opened.set_result(None)
 
     async def _serve(self, ws):
         last_heard = time.monotonic()
@@ -170,14 +220,16 @@ class PuoMemoWebSocket:
             fresh, self._queue = [f for (t, f) in self._queue if time.monotonic() - t <= self._queue_ttl], []
             for f in fresh:
                 await ws.send(f)
-            if self._opened is not None and not self._opened.done():
-                self._opened.set_result(None)
+            if not self._channels:
+                self._mark_open()
             return
         if ftype == "error" and data.get("code") == "resume_unavailable":
             self.last_seq = None
             self.epoch = None
             await self._emit("resync", data)
             return await self.send("subscribe", {"channel": "memories"})
+        if ftype == "subscribed":
+            self._mark_open(data.get("channel"))
         if ftype == "subscribed" and data.get("channel") == "memories":
             # Sent after the replay it answers: every event up to this seq has been received.
             self.last_seq = max(self.last_seq or 0, data.get("seq", 0))

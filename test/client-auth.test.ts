@@ -1,0 +1,89 @@
+// The SDK's credential lifecycle: a fixed token that is expired, refused, or expires while connected
+// ends in `closed` with one `auth_failed`, never a retry loop; a token source is asked again instead.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { SignJWT } from 'jose'
+import { signToken } from '../src/auth/jwt.ts'
+import { PuoMemoWebSocket } from '../src/client/puo-memo-websocket.ts'
+import type { Instance } from '../src/server.ts'
+import { TEST_SECRET } from './support/app.ts'
+import { pgliteBackend } from './support/db.ts'
+import { startTestInstance, wsUrl } from './support/realtime.ts'
+
+describe('SDK credential lifecycle', () => {
+  let instance: Instance
+  beforeAll(async () => {
+    instance = startTestInstance(await pgliteBackend.open())
+  })
+  afterAll(() => instance?.stop())
+
+  /** Connects with `token`, waits `ms`, and reports what the app saw. */
+  async function run(token: string | { getToken(): Promise<string> }, ms: number) {
+    const client = new PuoMemoWebSocket(token, {
+      url: wsUrl(instance),
+      reconnect: { minMs: 10, maxMs: 20 },
+    })
+    const states: string[] = []
+    const failures: { reason: string }[] = []
+    client.on('state', (s: string) => states.push(s))
+    client.on('auth_failed', (e: { reason: string }) => failures.push(e))
+    void client.connect()
+    await Bun.sleep(ms)
+    const state = client.state
+    client.disconnect()
+    return { states, failures, state }
+  }
+
+  const jwt = (claims: Record<string, unknown>, secret = TEST_SECRET) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret))
+
+  test('an expired fixed token: closed, one auth_failed, no connection attempt loop', async () => {
+    const expired = await jwt({ sub: 'u', tenant_id: 't', exp: Math.floor(Date.now() / 1000) - 5 })
+    const out = await run(expired, 400)
+    expect(out.state).toBe('closed')
+    expect(out.failures).toEqual([{ reason: 'token expired' }])
+    expect(out.states.filter((s) => s === 'reconnecting')).toHaveLength(0)
+  })
+
+  test('a refused fixed token (bad signature): closed 4401 with the reason, one auth_failed', async () => {
+    const forged = await signToken('x'.repeat(40), { tenantId: 't', userId: 'mallory' })
+    const out = await run(forged, 600)
+    expect(out.state).toBe('closed')
+    expect(out.failures).toEqual([{ reason: 'Token signature is invalid' }])
+    expect(out.states.filter((s) => s === 'reconnecting')).toHaveLength(0)
+  })
+
+  test('a fixed token that expires while connected: 4001, then closed with auth_failed', async () => {
+    const short = await jwt({ sub: 'u', tenant_id: 't', exp: Math.floor(Date.now() / 1000) + 1 })
+    const out = await run(short, 2500)
+    expect(out.states).toContain('open')
+    expect(out.state).toBe('closed')
+    expect(out.failures).toEqual([{ reason: 'token expired' }])
+  })
+
+  test('with getToken, an expiry is followed by a fresh token and an open connection', async () => {
+    let calls = 0
+    const source = {
+      getToken: async () => {
+        calls++
+        return jwt({ sub: 'u', tenant_id: 't', exp: Math.floor(Date.now() / 1000) + 1 })
+      },
+    }
+    const out = await run(source, 2600)
+    expect(calls).toBeGreaterThanOrEqual(2)
+    expect(out.failures).toHaveLength(0)
+    expect(out.state).toBe('open')
+  })
+
+  test('a client that does not ask for close refusals still gets HTTP 401', async () => {
+    const forged = await signToken('x'.repeat(40), { tenantId: 't', userId: 'mallory' })
+    const res = await fetch(`${instance.url}/api/v4/ws?token=${forged}`, {
+      headers: {
+        upgrade: 'websocket',
+        connection: 'Upgrade',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        'sec-websocket-version': '13',
+      },
+    })
+    expect(res.status).toBe(401)
+  })
+})
