@@ -39,6 +39,29 @@ function Feed(props: {
   return createElement('span', { 'data-testid': `feed-${props.n}` }, isConnected ? 'live' : state)
 }
 
+/** Everything inline, as an app writes it: a new options object and token source every render. */
+function Inline(props: {
+  tick: number
+  url: string
+  onRender: () => void
+  makeToken: () => Promise<string>
+  onCreated: (data: { memory: { content: string } }) => void
+}) {
+  props.onRender()
+  const { isConnected } = hook.usePuoMemoWebSocket({
+    token: { getToken: () => props.makeToken() },
+    url: props.url,
+    WebSocket: NativeWebSocket,
+    reconnect: { minMs: 100 },
+    onMemoryCreated: (data: { memory: { content: string } }) => props.onCreated(data),
+  })
+  return createElement(
+    'span',
+    { 'data-testid': 'inline' },
+    `${isConnected ? 'live' : 'wait'} ${props.tick}`,
+  )
+}
+
 describe('usePuoMemoWebSocket', () => {
   let server: RunningServer
   // biome-ignore lint/suspicious/noExplicitAny: the testing library is loaded after the DOM is installed
@@ -105,6 +128,45 @@ describe('usePuoMemoWebSocket', () => {
     expect(created.sort()).toEqual(['0:from react', '1:from react'])
     view.unmount()
     for (let i = 0; i < 100 && (await refreshConnections('react-1')) !== 0; i++) await Bun.sleep(50)
+    expect(connections).toBe(0)
+  })
+
+  test('inline options in StrictMode, re-rendered: one socket, no render loop, events arrive', async () => {
+    const tenantId = 'react-2'
+    const url = `${server.url.replace('http', 'ws')}/api/v4/ws`
+    const writer = await signToken(SECRET, { tenantId, userId: 'writer' })
+    let tokenCalls = 0
+    const seen: string[] = []
+    let renders = 0
+    const props = (tick: number) => ({
+      tick,
+      url,
+      onRender: () => renders++,
+      makeToken: () => {
+        tokenCalls++
+        return signToken(SECRET, { tenantId, userId: 'bea' })
+      },
+      onCreated: (data: { memory: { content: string } }) => seen.push(data.memory.content),
+    })
+    const { StrictMode } = await import('react')
+    const view = rtl.render(createElement(StrictMode, null, createElement(Inline, props(0))))
+    for (let tick = 1; tick <= 5; tick++) {
+      view.rerender(createElement(StrictMode, null, createElement(Inline, props(tick))))
+    }
+    await until(() => view.getByTestId('inline').textContent === 'live 5', 'live')
+    await Bun.sleep(300)
+    expect(await refreshConnections(tenantId)).toBe(1)
+    expect(tokenCalls).toBe(1)
+    expect(renders).toBeLessThan(40)
+    await nativeFetch(`${server.url}/api/v4/memories`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'inline works', visibility: 'team' }),
+    })
+    await until(() => seen.includes('inline works'), 'event')
+    expect(seen).toEqual(['inline works'])
+    view.unmount()
+    for (let i = 0; i < 100 && (await refreshConnections(tenantId)) !== 0; i++) await Bun.sleep(50)
     expect(connections).toBe(0)
   })
 })

@@ -49,11 +49,19 @@ function acquire(token: TokenSource, opts: PuoMemoOptions): PuoMemoWebSocket {
   return client
 }
 
+/**
+ * Closes the connection once no component uses it — on the next task, not at once: StrictMode (and a
+ * quick unmount/mount) releases and acquires again in one go, and that must keep the same socket.
+ */
 function release(token: TokenSource): void {
   const entry = shared.get(token)
-  if (!entry || --entry.users > 0) return
-  shared.delete(token)
-  entry.client.disconnect()
+  if (!entry) return
+  entry.users--
+  setTimeout(() => {
+    if (entry.users > 0 || shared.get(token) !== entry) return
+    shared.delete(token)
+    entry.client.disconnect()
+  }, 0)
 }
 
 function clientOptionsOf(o: UsePuoMemoOptions): PuoMemoOptions {
@@ -64,15 +72,31 @@ function clientOptionsOf(o: UsePuoMemoOptions): PuoMemoOptions {
   ) as PuoMemoOptions
 }
 
+/**
+ * Options may be written inline: they are read at connect time and on each event, never compared.
+ * Components passing the same token string share one connection; a `{ getToken }` source (inline or
+ * not) gets one connection per component, and its newest `getToken` is the one called. Each
+ * component's callbacks are its own, also on a shared connection.
+ */
 export function usePuoMemoWebSocket(options: UsePuoMemoOptions) {
-  const { token } = options
   const latest = useRef(options)
   latest.current = options
+  const source = useRef<TokenSource | undefined>(undefined)
+  if (typeof options.token !== 'string' && typeof source.current !== 'object') {
+    source.current = {
+      getToken: () => {
+        const t = latest.current.token
+        return typeof t === 'string' ? t : t.getToken()
+      },
+    }
+  }
+  const key: TokenSource =
+    typeof options.token === 'string' ? options.token : (source.current as TokenSource)
   const [state, setState] = useState<ConnectionState>('connecting')
   const [client, setClient] = useState<PuoMemoWebSocket | undefined>()
 
   useEffect(() => {
-    const c = acquire(token, clientOptionsOf(latest.current))
+    const c = acquire(key, clientOptionsOf(latest.current))
     setClient(c)
     setState(c.state)
     const offs = [c.on('state', (s: ConnectionState) => setState(s))]
@@ -81,9 +105,9 @@ export function usePuoMemoWebSocket(options: UsePuoMemoOptions) {
     }
     return () => {
       for (const off of offs) off()
-      release(token)
+      release(key)
     }
-  }, [token])
+  }, [key])
 
   return { isConnected: state === 'open', state, client }
 }
