@@ -76,7 +76,17 @@ scrape_configs:
         ],
         { stdout: 'ignore', stderr: 'ignore' },
       )
-    })
+      // Queries before Prometheus listens would be refused: wait until it says it is ready.
+      for (let i = 0; ; i++) {
+        const ready = await fetch(`${promUrl}/-/ready`).then(
+          (r) => r.ok,
+          () => false,
+        )
+        if (ready) break
+        if (i > 300) throw new Error('prometheus did not become ready')
+        await Bun.sleep(100)
+      }
+    }, 60_000)
     afterAll(async () => {
       prometheus?.kill()
       await server?.stop()

@@ -1,6 +1,6 @@
 // No event lost or duplicated when the link drops at any byte of a resume: the link to the server
 // goes through a proxy the test owns, which cuts the resuming connection after k bytes, for many k.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { afterAll, beforeAll, describe, test } from 'bun:test'
 import { type Browser, chromium } from 'playwright-core'
 import { signToken } from '../src/auth/jwt.ts'
 import { PuoMemoWebSocket } from '../src/client/puo-memo-websocket.ts'

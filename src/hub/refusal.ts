@@ -17,9 +17,7 @@ const isRefused = (ws: ServerWebSocket<SocketData>): ws is ServerWebSocket<Refus
   'refusal' in ws.data
 
 /** The hub's handlers for accepted sockets; refused ones are closed on open and touch nothing else. */
-export function withRefusals(
-  hub: WebSocketHandler<ConnectionData>,
-): WebSocketHandler<SocketData> {
+export function withRefusals(hub: WebSocketHandler<ConnectionData>): WebSocketHandler<SocketData> {
   const accepted = (ws: ServerWebSocket<SocketData>) => ws as ServerWebSocket<ConnectionData>
   return {
     open(ws) {

@@ -16,7 +16,14 @@ import random
 import time
 import uuid
 
+from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Union
+
 import websockets
+
+#: Called with (data) or (data, frame); may be a coroutine function.
+Handler = Callable[..., Union[None, Awaitable[None]]]
+#: Returns a fresh token (or a coroutine resolving to one); called before every connect.
+TokenSource = Callable[[], Union[str, Awaitable[str]]]
 
 __all__ = ["PuoMemoWebSocket", "AuthenticationError"]
 
@@ -34,14 +41,25 @@ def _refusal_status(err):
 
 
 class PuoMemoWebSocket:
-    def __init__(self, token=None, url="ws://localhost:3000/api/v4/ws", get_token=None, channels=("memories",),
-                 min_delay=0.5, max_delay=30.0, ping_interval=25.0, watchdog=None, queue_max=100, queue_ttl=60.0):
+    def __init__(
+        self,
+        token: Optional[str] = None,
+        url: str = "ws://localhost:3000/api/v4/ws",
+        get_token: Optional[TokenSource] = None,
+        channels: Iterable[str] = ("memories",),
+        min_delay: float = 0.5,
+        max_delay: float = 30.0,
+        ping_interval: float = 25.0,
+        watchdog: Optional[float] = None,
+        queue_max: int = 100,
+        queue_ttl: float = 60.0,
+    ) -> None:
         if token is None and get_token is None:
             raise ValueError("give token= or get_token=")
         self.url = url
-        self.state = "idle"
-        self.last_seq = None
-        self.epoch = None
+        self.state: str = "idle"
+        self.last_seq: Optional[int] = None
+        self.epoch: Optional[str] = None
         self._token = token
         self._get_token = get_token
         self._channels = list(channels)
@@ -59,16 +77,17 @@ class PuoMemoWebSocket:
         self._task = None
         self._opened = None
 
-    def on(self, event_type, handler):
-        """Handle a server frame type ("memory.created", …) or a client event: state, error, resync, closed."""
+    def on(self, event_type: str, handler: Handler) -> Callable[[], None]:
+        """Handle a server frame type ("memory.created", …) or a client event: state, error, resync,
+        closed, auth_failed. Returns a function that removes the handler."""
         self._handlers.setdefault(event_type, []).append(handler)
         return lambda: self.off(event_type, handler)
 
-    def off(self, event_type, handler):
+    def off(self, event_type: str, handler: Handler) -> None:
         if handler in self._handlers.get(event_type, []):
             self._handlers[event_type].remove(handler)
 
-    async def connect(self, timeout=10.0):
+    async def connect(self, timeout: float = 10.0) -> None:
         """Connects and keeps reconnecting until disconnect().
 
         Returns once subscribed to every channel given (or connected, when none). Raises
@@ -93,7 +112,7 @@ class PuoMemoWebSocket:
             await self.disconnect()
             raise
 
-    async def disconnect(self):
+    async def disconnect(self) -> None:
         self._wanted = False
         if self._ws is not None:
             await self._ws.close(1000, "client disconnect")
@@ -105,12 +124,12 @@ class PuoMemoWebSocket:
                 pass
         await self._set_state("closed")
 
-    async def subscribe(self, channel):
+    async def subscribe(self, channel: str) -> None:
         if channel not in self._channels:
             self._channels.append(channel)
         await self.send("subscribe", self._subscription(channel))
 
-    async def send(self, frame_type, data=None):
+    async def send(self, frame_type: str, data: Optional[Dict[str, Any]] = None) -> None:
         """Sends now, or queues until the connection is open again (oldest dropped when full)."""
         frame = json.dumps({"id": str(uuid.uuid4()), "type": frame_type,
                             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "data": data or {}})
