@@ -1,12 +1,20 @@
 // PuoMemoWebSocket: the PUO Memo real-time client for browsers, Bun and Node (give it a WebSocket class).
 // Reconnects with jittered backoff, refreshes its token first, resumes from the last seq, dedupes by id.
 import { CloseCode, ErrorCode, isTerminalClose } from '../protocol/codes.ts'
-import type { Channel, Frame, ServerFrame } from '../protocol/frames.ts'
+import type { Channel, Frame, HistoryData, OnlineUser, ServerFrame } from '../protocol/frames.ts'
 import { type BackoffOptions, backoffDelay } from './backoff.ts'
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
 import { findWebSocketClass } from './websocket-class.ts'
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
+/** Why the state changed, passed as the second argument of `state` handlers (empty when opening). */
+export interface StateCause {
+  /** Close code and reason of the connection that ended. */
+  code?: number
+  reason?: string
+  /** The failure (e.g. of getToken) that prevented a connection. */
+  error?: unknown
+}
 export type TokenSource = string | { getToken: () => string | Promise<string> }
 
 /** The subset of the WebSocket API the client uses (browser, Bun, or the `ws` package). */
@@ -61,6 +69,10 @@ export class PuoMemoWebSocket {
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private pingTimer: ReturnType<typeof setInterval> | undefined
   private lastHeard = 0
+  private readonly pending = new Map<
+    string,
+    { resolve(data: unknown): void; reject(err: Error): void; timer: ReturnType<typeof setTimeout> }
+  >()
 
   private readonly WebSocketCtor: WebSocketClass
 
@@ -109,7 +121,12 @@ export class PuoMemoWebSocket {
     this.stopPinging()
     this.ws?.close(CloseCode.normal, 'client disconnect')
     this.ws = undefined
-    this.setState('closed')
+    for (const [id, waiting] of this.pending) {
+      clearTimeout(waiting.timer)
+      waiting.reject(new Error('disconnected'))
+      this.pending.delete(id)
+    }
+    this.setState('closed', { reason: 'client disconnect' })
   }
 
   subscribe(channel: Channel): void {
@@ -121,6 +138,34 @@ export class PuoMemoWebSocket {
   private subscription(channel: Channel): { channel: Channel; since?: number; epoch?: string } {
     if (channel !== 'memories' || this.lastSeq === undefined) return { channel }
     return { channel, since: this.lastSeq, ...(this.epoch ? { epoch: this.epoch } : {}) }
+  }
+
+  /**
+   * Who is online in the tenant now, on every instance. Subscribe to the `tenant` channel
+   * (`channels: ['memories', 'tenant']`) for `tenant.user_joined` and `tenant.user_left` as it changes.
+   */
+  async presence(timeoutMs = 10_000): Promise<OnlineUser[]> {
+    return ((await this.request('presence', {}, timeoutMs)) as { users: OnlineUser[] }).users
+  }
+
+  /**
+   * A page of the event log: the memory events after `since` this user may see, oldest first, for
+   * apps that keep their state outside the socket. Page on with `since: page.seq` while `hasMore`.
+   */
+  history(opts: { since: number; limit?: number }, timeoutMs = 10_000): Promise<HistoryData> {
+    return this.request('history', opts, timeoutMs) as Promise<HistoryData>
+  }
+
+  /** Sends a request frame and resolves with its answer's data (an `error` answer rejects). */
+  private request(type: string, data: unknown, timeoutMs: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const id = this.send(type, data)
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new Error(`${type} got no answer within ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.pending.set(id, { resolve, reject, timer })
+    })
   }
 
   unsubscribe(channel: Channel): void {
@@ -145,7 +190,7 @@ export class PuoMemoWebSocket {
       token = typeof this.token === 'string' ? this.token : await this.token.getToken()
     } catch (err) {
       this.emit('error', err)
-      return this.scheduleReconnect()
+      return this.scheduleReconnect(0, { error: err })
     }
     if (!this.wanted) return
     if (typeof this.token === 'string' && isExpired(token)) return this.authFailed('token expired')
@@ -174,6 +219,16 @@ export class PuoMemoWebSocket {
       return this.emit('error', new Error('received a frame that is not JSON'))
     }
     if (frame.type === 'connected') return this.onConnected()
+    const waiting = this.pending.get(frame.id)
+    if (
+      waiting &&
+      (frame.type === 'presence' || frame.type === 'history' || frame.type === 'error')
+    ) {
+      clearTimeout(waiting.timer)
+      this.pending.delete(frame.id)
+      if (frame.type === 'error') return waiting.reject(new Error(frame.data.message))
+      return waiting.resolve(frame.data)
+    }
     if (frame.type === 'error' && frame.data.code === ErrorCode.resumeUnavailable) {
       this.lastSeq = undefined
       this.epoch = undefined
@@ -204,7 +259,7 @@ export class PuoMemoWebSocket {
   }
 
   private handleClose(code: number, reason: string): void {
-    if (!this.wanted) return this.setState('closed')
+    if (!this.wanted) return this.setState('closed', { code, reason })
     // A fixed token cannot be renewed: retrying it would loop forever.
     if (code === CloseCode.tokenExpired && typeof this.token === 'string') {
       return this.authFailed('token expired')
@@ -212,7 +267,7 @@ export class PuoMemoWebSocket {
     if (code === CloseCode.authFailed) return this.authFailed(reason || 'credential refused')
     if (isTerminalClose(code)) {
       this.wanted = false
-      this.setState('closed')
+      this.setState('closed', { code, reason })
       return this.emit('closed', { code, reason })
     }
     let hint = 0
@@ -221,7 +276,7 @@ export class PuoMemoWebSocket {
         hint = Number((JSON.parse(reason) as { retryAfterMs?: number }).retryAfterMs) || 0
       } catch {}
     }
-    this.scheduleReconnect(hint)
+    this.scheduleReconnect(hint, { code, reason })
   }
 
   /** The credential cannot work: end in `closed` with one `auth_failed` event, and no retry. */
@@ -229,13 +284,14 @@ export class PuoMemoWebSocket {
     this.wanted = false
     clearTimeout(this.retryTimer)
     this.stopPinging()
-    this.setState('closed')
+    this.setState('closed', { reason })
     this.emit('auth_failed', { reason })
   }
 
-  private scheduleReconnect(minDelay = 0): void {
-    if (!this.wanted || this.opts.reconnect?.enabled === false) return this.setState('closed')
-    this.setState('reconnecting')
+  private scheduleReconnect(minDelay = 0, cause: StateCause = {}): void {
+    if (!this.wanted || this.opts.reconnect?.enabled === false)
+      return this.setState('closed', cause)
+    this.setState('reconnecting', cause)
     const delay = Math.max(minDelay, backoffDelay(this.attempt++, this.opts.reconnect))
     this.retryTimer = setTimeout(() => void this.open(), delay)
   }
@@ -252,7 +308,7 @@ export class PuoMemoWebSocket {
           this.ws = undefined
           this.stopPinging()
           dead?.close(CloseCode.normal, 'watchdog')
-          return this.scheduleReconnect()
+          return this.scheduleReconnect(0, { reason: 'watchdog: nothing heard' })
         }
         this.send('ping')
       },
@@ -271,14 +327,14 @@ export class PuoMemoWebSocket {
       for (const old of this.seen) if (this.seen.delete(old) && this.seen.size <= 4000) break
   }
 
-  private setState(state: ConnectionState): void {
+  private setState(state: ConnectionState, cause: StateCause = {}): void {
     if (this.state === state) return
     this.state = state
-    this.emit('state', state)
+    this.emit('state', state, cause)
   }
 
   /** An exception in an application handler never breaks the client: it becomes an `error` event. */
-  private emit(type: string, data: unknown, frame?: Frame): void {
+  private emit(type: string, data: unknown, frame?: Frame | StateCause): void {
     for (const h of this.handlers.get(type) ?? []) {
       try {
         h(data, frame)

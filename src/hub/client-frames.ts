@@ -27,6 +27,8 @@ export interface ClientFrameDeps {
     id: string | undefined,
   ): void
   unsubscribe(ws: Socket, channel: Channel, id: string | undefined): void
+  presence(ws: Socket, id: string | undefined): void
+  history(ws: Socket, since: number, limit: number | undefined, id: string | undefined): void
 }
 
 export function createClientFrames(deps: ClientFrameDeps) {
@@ -95,10 +97,12 @@ export function createClientFrames(deps: ClientFrameDeps) {
       )
     }
     const f = msg as {
-      type: 'subscribe' | 'unsubscribe' | 'ping'
-      data?: { channel?: string; since?: number; epoch?: string }
+      type: 'subscribe' | 'unsubscribe' | 'ping' | 'presence' | 'history'
+      data?: { channel?: string; since?: number; epoch?: string; limit?: number }
     }
     if (f.type === 'ping') return send(ws, 'pong', {}, id)
+    if (f.type === 'presence') return deps.presence(ws, id)
+    if (f.type === 'history') return deps.history(ws, f.data?.since ?? 0, f.data?.limit, id)
     const channel = f.data?.channel ?? ''
     if (!isChannel(channel))
       return sendError(
@@ -121,6 +125,6 @@ export function createClientFrames(deps: ClientFrameDeps) {
 /** The frame type for metrics, read cheaply and bounded to the protocol's own types. */
 function messageType(raw: string | Buffer): string {
   if (typeof raw !== 'string') return 'binary'
-  const m = /"type"\s*:\s*"(subscribe|unsubscribe|ping)"/.exec(raw.slice(0, 512))
+  const m = /"type"\s*:\s*"(subscribe|unsubscribe|ping|presence|history)"/.exec(raw.slice(0, 512))
   return m?.[1] ?? 'other'
 }

@@ -20,6 +20,15 @@ export const ClientFrameSchema = T.Union([
   T.Object({ ...Envelope, type: T.Literal('subscribe'), data: SubscribeData }),
   T.Object({ ...Envelope, type: T.Literal('unsubscribe'), data: ChannelData }),
   T.Object({ ...Envelope, type: T.Literal('ping'), data: T.Optional(T.Unknown()) }),
+  T.Object({ ...Envelope, type: T.Literal('presence'), data: T.Optional(T.Unknown()) }),
+  T.Object({
+    ...Envelope,
+    type: T.Literal('history'),
+    data: T.Object({
+      since: T.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+      limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000 })),
+    }),
+  }),
 ])
 
 export const clientFrameCheck = TypeCompiler.Compile(ClientFrameSchema)

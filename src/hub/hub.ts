@@ -15,6 +15,7 @@ import { createCredentialWatch } from './credential-watch.ts'
 import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
 import type { Registry } from './registry.ts'
+import { createRequests } from './requests.ts'
 import { createUpkeep } from './upkeep.ts'
 
 export interface HubLimits {
@@ -168,6 +169,8 @@ export function createHub(opts: HubOptions) {
     closeWith,
     subscribe,
     unsubscribe,
+    presence: (ws, id) => requests.presence(ws, id),
+    history: (ws, since, limit, id) => requests.history(ws, since, limit, id),
   })
 
   const presence = createPresence({
@@ -178,6 +181,16 @@ export function createHub(opts: HubOptions) {
     log,
     ttlMs: opts.presence.ttlMs,
     graceMs: opts.presence.graceMs,
+  })
+
+  const requests = createRequests({
+    feed,
+    onlineUsers: (tenantId) => presence.list(tenantId),
+    registry,
+    log,
+    instruments: m,
+    send,
+    sendError,
   })
 
   const userOf = (ws: Socket): PresenceUser => {

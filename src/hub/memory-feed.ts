@@ -231,6 +231,15 @@ export function createMemoryFeed(opts: FeedOptions) {
         `More than ${maxReplay} events were missed; refetch and subscribe without since`,
       )
     }
+    return visibleFrames(tenantId, userId, events)
+  }
+
+  /** The frames of these events this user may see now (see readReplay). */
+  async function visibleFrames(
+    tenantId: string,
+    userId: string,
+    events: BusEvent[],
+  ): Promise<string[]> {
     const access = await store.memoryAccess(tenantId, [...new Set(events.map((e) => e.memoryId))])
     const own = userTopic(tenantId, userId)
     const team = teamTopic(tenantId)
@@ -246,7 +255,33 @@ export function createMemoryFeed(opts: FeedOptions) {
     return out
   }
 
+  /**
+   * A page of the log for `history`: the frames after `since` this user may see, from at most
+   * `limit` events; `seq` is where the next page starts. Throws ResumeUnavailable when `since` is
+   * older than the log keeps.
+   */
+  async function history(
+    tenantId: string,
+    userId: string,
+    since: number,
+    limit: number,
+  ): Promise<{ frames: string[]; seq: number; hasMore: boolean; epoch: string }> {
+    const floor = await store.earliestSeq(tenantId)
+    if (floor !== undefined && floor > since + 1) {
+      throw new ResumeUnavailable(`Events after seq ${since} are no longer kept`)
+    }
+    const events = await store.readEvents(tenantId, since, { limit: limit + 1 })
+    const page = events.slice(0, limit)
+    return {
+      frames: await visibleFrames(tenantId, userId, page),
+      seq: page.at(-1)?.seq ?? since,
+      hasMore: events.length > limit,
+      epoch: await store.logEpoch(),
+    }
+  }
+
   return {
+    history,
     /** Every committed event (from the bus, or the local writer): ordered and deduplicated here. */
     offer: (event: BusEvent) => sequencer.offer(event),
     subscribe,
@@ -269,6 +304,6 @@ export function createMemoryFeed(opts: FeedOptions) {
   }
 }
 
-class ResumeUnavailable extends Error {}
+export class ResumeUnavailable extends Error {}
 
 export type MemoryFeed = ReturnType<typeof createMemoryFeed>

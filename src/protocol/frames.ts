@@ -19,8 +19,23 @@ export interface Frame<Type extends string = string, Data = unknown> {
 export type SubscribeFrame = Frame<'subscribe', { channel: Channel; since?: number }>
 export type UnsubscribeFrame = Frame<'unsubscribe', { channel: Channel }>
 export type PingFrame = Frame<'ping', Record<string, never> | undefined>
-export type ClientFrame = SubscribeFrame | UnsubscribeFrame | PingFrame
-export const CLIENT_FRAME_TYPES = ['subscribe', 'unsubscribe', 'ping'] as const
+/** Who is online in the caller's tenant, on every instance; answered by a `presence` frame. */
+export type PresenceRequestFrame = Frame<'presence', Record<string, never> | undefined>
+/** Events after `since` this user may see, from the log (at most `limit`, default 100, ≤ 1000). */
+export type HistoryRequestFrame = Frame<'history', { since: number; limit?: number }>
+export type ClientFrame =
+  | SubscribeFrame
+  | UnsubscribeFrame
+  | PingFrame
+  | PresenceRequestFrame
+  | HistoryRequestFrame
+export const CLIENT_FRAME_TYPES = [
+  'subscribe',
+  'unsubscribe',
+  'ping',
+  'presence',
+  'history',
+] as const
 
 // --- server → client ---------------------------------------------------------------------------
 export interface ConnectedData {
@@ -78,8 +93,24 @@ export type MemoryFrame =
 export type UserJoinedFrame = Frame<'tenant.user_joined', { userId: string; name?: string }>
 export type UserLeftFrame = Frame<'tenant.user_left', { userId: string; name?: string }>
 
+export interface OnlineUser {
+  userId: string
+  name?: string
+}
+
+export interface HistoryData {
+  /** Memory event frames, oldest first, as they were delivered live. */
+  events: MemoryFrame[]
+  /** The log's epoch, and the seq the next page starts after (pass it as `since`). */
+  epoch: string
+  seq: number
+  hasMore: boolean
+}
+
 export type ServerFrame =
   | Frame<'connected', ConnectedData>
+  | Frame<'presence', { users: OnlineUser[] }>
+  | Frame<'history', HistoryData>
   | Frame<'subscribed', { channel: Channel; seq: number; epoch?: string; replayed?: number }>
   | Frame<'unsubscribed', { channel: Channel }>
   | Frame<'pong', Record<string, never>>

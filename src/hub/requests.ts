@@ -1,0 +1,74 @@
+// Answers to the request frames: `presence` (who is online in the tenant, on every instance) and
+// `history` (a page of the event log this user may see). Each answer echoes the request's id.
+import type { PresenceUser } from '../presence/store.ts'
+import { ErrorCode } from '../protocol/codes.ts'
+import type { Instruments } from '../telemetry/instruments.ts'
+import type { Logger } from '../telemetry/logger.ts'
+import type { Socket } from './connection.ts'
+import { type MemoryFeed, ResumeUnavailable } from './memory-feed.ts'
+import type { Registry } from './registry.ts'
+
+export interface RequestDeps {
+  feed: Pick<MemoryFeed, 'history'>
+  onlineUsers(tenantId: string): Promise<Pick<PresenceUser, 'userId' | 'name'>[]>
+  registry: Registry
+  log: Logger
+  instruments: Instruments
+  send(ws: Socket, type: string, data: unknown, id?: string): void
+  sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
+}
+
+/** Events per history page unless the request says otherwise. */
+const DEFAULT_HISTORY_LIMIT = 100
+
+export function createRequests(deps: RequestDeps) {
+  const { log, send, sendError } = deps
+  return {
+    presence(ws: Socket, id: string | undefined): void {
+      deps
+        .onlineUsers(ws.data.principal.tenantId)
+        .then((users) => {
+          const online = users.map((u) => ({
+            userId: u.userId,
+            ...(u.name ? { name: u.name } : {}),
+          }))
+          send(ws, 'presence', { users: online }, id)
+        })
+        .catch((err: unknown) => {
+          log.warn('presence list failed', { err })
+          sendError(ws, ErrorCode.internalError, 'Could not list who is online; try again', id)
+        })
+    },
+
+    history(ws: Socket, since: number, limit: number | undefined, id: string | undefined): void {
+      const { tenantId, userId } = ws.data.principal
+      deps.feed
+        .history(tenantId, userId, since, limit ?? DEFAULT_HISTORY_LIMIT)
+        .then((page) => {
+          if (ws.data.isClosing) return
+          // The event frames are JSON already: spliced in, not parsed and built again.
+          const head = JSON.stringify({
+            id: id ?? crypto.randomUUID(),
+            type: 'history',
+            timestamp: new Date().toISOString(),
+          })
+          const data = `{"events":[${page.frames.join(',')}],"epoch":${JSON.stringify(page.epoch)},"seq":${page.seq},"hasMore":${page.hasMore}}`
+          ws.send(`${head.slice(0, -1)},"data":${data}}`)
+          deps.registry.countSent(tenantId, 1)
+          deps.instruments.messagesSent.add(1, { 'message.type': 'history' })
+        })
+        .catch((err: unknown) => {
+          if (err instanceof ResumeUnavailable) {
+            return sendError(
+              ws,
+              ErrorCode.resumeUnavailable,
+              `${err.message}; refetch over REST`,
+              id,
+            )
+          }
+          log.warn('history read failed', { err })
+          sendError(ws, ErrorCode.internalError, 'Could not read the history; try again', id)
+        })
+    },
+  }
+}
