@@ -60,18 +60,40 @@ describe('SDK credential lifecycle', () => {
     expect(out.failures).toEqual([{ reason: 'token expired' }])
   })
 
-  test('with getToken, an expiry is followed by a fresh token and an open connection', async () => {
+  test('with getToken, the connection is renewed before exp: no gap, no repeat, no reconnecting', async () => {
+    const tenant = `renew-${crypto.randomUUID().slice(0, 6)}`
     let calls = 0
     const source = {
       getToken: async () => {
         calls++
-        return jwt({ sub: 'u', tenant_id: 't', exp: Math.floor(Date.now() / 1000) + 1 })
+        return jwt({ sub: 'u', tenant_id: tenant, exp: Math.floor(Date.now() / 1000) + 2 })
       },
     }
-    const out = await run(source, 2600)
-    expect(calls).toBeGreaterThanOrEqual(2)
-    expect(out.failures).toHaveLength(0)
-    expect(out.state).toBe('open')
+    const client = new PuoMemoWebSocket(source, { url: wsUrl(instance) })
+    const states: string[] = []
+    const seen: string[] = []
+    client.on('state', (s: string) => states.push(s))
+    client.on('memory.created', (d: { memory: { content: string } }) => seen.push(d.memory.content))
+    await client.connect()
+    for (let i = 0; i < 100 && client.lastSeq === undefined; i++) await Bun.sleep(10)
+    const writer = await signToken(TEST_SECRET, { tenantId: tenant, userId: 'w' })
+    const written: string[] = []
+    // Writes keep coming while the token is renewed (twice: it lives about 2 s).
+    for (const end = Date.now() + 4500; Date.now() < end; ) {
+      const content = `w${written.length}`
+      await fetch(`${instance.url}/api/v4/memories`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ content, visibility: 'team' }),
+      })
+      written.push(content)
+      await Bun.sleep(50)
+    }
+    for (let i = 0; i < 200 && seen.length < written.length; i++) await Bun.sleep(10)
+    expect(calls).toBeGreaterThanOrEqual(3)
+    expect(states).toEqual(['connecting', 'open'])
+    expect(seen).toEqual(written)
+    client.disconnect()
   })
 
   test('a client that does not ask for close refusals still gets HTTP 401', async () => {

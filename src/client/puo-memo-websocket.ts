@@ -69,6 +69,12 @@ export class PuoMemoWebSocket {
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private pingTimer: ReturnType<typeof setInterval> | undefined
   private lastHeard = 0
+  /** Expiry (ms) of the current connection's token, when it is a JWT. */
+  private tokenExp: number | undefined
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined
+  /** The socket opened to take over before the token expires (see armRefresh). */
+  private handover: WebSocketLike | undefined
+  private handoverExp: number | undefined
   private readonly pending = new Map<
     string,
     { resolve(data: unknown): void; reject(err: Error): void; timer: ReturnType<typeof setTimeout> }
@@ -118,6 +124,9 @@ export class PuoMemoWebSocket {
   disconnect(): void {
     this.wanted = false
     clearTimeout(this.retryTimer)
+    clearTimeout(this.refreshTimer)
+    this.handover?.close(CloseCode.normal, 'client disconnect')
+    this.handover = undefined
     this.stopPinging()
     this.ws?.close(CloseCode.normal, 'client disconnect')
     this.ws = undefined
@@ -173,10 +182,14 @@ export class PuoMemoWebSocket {
     this.send('unsubscribe', { channel })
   }
 
+  private frameOf(type: string, data: unknown, id: string = newId()): string {
+    return JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
+  }
+
   /** Sends a frame now, or queues it until the connection is open again; returns the frame's id. */
   send(type: string, data: unknown = {}): string {
     const id = newId()
-    const frame = JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
+    const frame = this.frameOf(type, data, id)
     if (this.ws?.readyState === OPEN && this.state === 'open') this.ws.send(frame)
     else if (this.queue.push(frame))
       this.emit('error', new Error('offline queue full: oldest message dropped'))
@@ -200,17 +213,73 @@ export class PuoMemoWebSocket {
       `${this.url()}?token=${encodeURIComponent(token)}&auth_errors=close`,
     )
     this.ws = ws
-    ws.onmessage = (ev) => this.receive(String(ev.data))
+    this.tokenExp = expiryOf(token)
+    this.watch(ws)
+  }
+
+  /** Frames of `ws` go to receive(); its close counts only while it is the current socket. */
+  private watch(ws: WebSocketLike): void {
+    ws.onmessage = (ev) => this.receive(String(ev.data), ws)
     ws.onerror = () => {}
     ws.onclose = (ev) => {
+      if (this.handover === ws) this.handover = undefined
       if (this.ws !== ws) return
       this.ws = undefined
       this.stopPinging()
+      clearTimeout(this.refreshTimer)
+      // A renewal still under way is abandoned: the reconnect below starts from the position held.
+      this.handover?.close(CloseCode.normal, 'connection lost')
+      this.handover = undefined
       this.handleClose(ev.code, ev.reason)
     }
   }
 
-  private receive(raw: string): void {
+  /**
+   * With a token source, the connection is renewed before the token expires: a second socket opens
+   * with a fresh token and resumes from the current position; once it is subscribed it takes over and
+   * the old one closes. Events arriving on both meanwhile are deduplicated by id, so the app sees no
+   * gap, no repeat and no state change. If the handover fails, the expiry close (4001) reconnects.
+   */
+  private armRefresh(): void {
+    clearTimeout(this.refreshTimer)
+    if (typeof this.token === 'string' || this.tokenExp === undefined) return
+    const left = this.tokenExp - Date.now()
+    const lead = Math.max(1000, Math.min(30_000, left / 5))
+    this.refreshTimer = setTimeout(() => void this.renew(), Math.max(0, left - lead))
+  }
+
+  private async renew(): Promise<void> {
+    if (!this.wanted || typeof this.token === 'string' || this.handover) return
+    let token: string
+    try {
+      token = await this.token.getToken()
+    } catch (err) {
+      return this.emit('error', err)
+    }
+    if (!this.wanted || !this.ws) return
+    const next = new this.WebSocketCtor(
+      `${this.url()}?token=${encodeURIComponent(token)}&auth_errors=close`,
+    )
+    this.handover = next
+    this.handoverExp = expiryOf(token)
+    this.watch(next)
+  }
+
+  /** The handover socket is subscribed: it becomes the connection, and the old one is closed. */
+  private promote(next: WebSocketLike): void {
+    const old = this.ws
+    this.ws = next
+    this.handover = undefined
+    this.tokenExp = this.handoverExp
+    if (old) {
+      old.onclose = null
+      old.onmessage = null
+      old.close(CloseCode.normal, 'token renewed')
+    }
+    this.armRefresh()
+  }
+
+  private receive(raw: string, from: WebSocketLike | undefined = this.ws): void {
     this.lastHeard = Date.now()
     let frame: ServerFrame
     try {
@@ -218,7 +287,26 @@ export class PuoMemoWebSocket {
     } catch {
       return this.emit('error', new Error('received a frame that is not JSON'))
     }
-    if (frame.type === 'connected') return this.onConnected()
+    const isHandover = from !== undefined && from === this.handover
+    if (frame.type === 'connected') {
+      if (!isHandover) return this.onConnected()
+      if (this.channels.size === 0) return this.promote(from)
+      for (const channel of this.channels)
+        from.send(this.frameOf('subscribe', this.subscription(channel)))
+      return
+    }
+    // It takes over once it holds the memories feed (or, without that channel, any subscription).
+    if (
+      isHandover &&
+      frame.type === 'subscribed' &&
+      (frame.data.channel === 'memories' || !this.channels.has('memories'))
+    ) {
+      if (frame.data.channel === 'memories') {
+        this.lastSeq = Math.max(this.lastSeq ?? 0, frame.data.seq)
+      }
+      return this.promote(from)
+    }
+    if (isHandover && (frame.type === 'subscribed' || frame.type === 'error')) return
     const waiting = this.pending.get(frame.id)
     if (
       waiting &&
@@ -256,6 +344,7 @@ export class PuoMemoWebSocket {
     for (const channel of this.channels) this.send('subscribe', this.subscription(channel))
     for (const frame of this.queue.drain()) this.ws?.send(frame)
     this.startPinging()
+    this.armRefresh()
   }
 
   private handleClose(code: number, reason: string): void {
@@ -353,18 +442,20 @@ export class PuoMemoWebSocket {
   }
 }
 
-/** True for a JWT whose `exp` has passed (API keys and unreadable tokens are left to the server). */
-function isExpired(token: string): boolean {
+/** A JWT's `exp` in ms; undefined for API keys and unreadable tokens (left to the server). */
+function expiryOf(token: string): number | undefined {
   const payload = token.split('.')[1]
-  if (!payload || !token.startsWith('eyJ')) return false
+  if (!payload || !token.startsWith('eyJ')) return undefined
   try {
     const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'))
     const exp = (JSON.parse(json) as { exp?: unknown }).exp
-    return typeof exp === 'number' && exp * 1000 <= Date.now()
+    return typeof exp === 'number' ? exp * 1000 : undefined
   } catch {
-    return false
+    return undefined
   }
 }
+
+const isExpired = (token: string): boolean => (expiryOf(token) ?? Infinity) <= Date.now()
 
 function newId(): string {
   return (
