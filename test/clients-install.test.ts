@@ -59,6 +59,15 @@ ws.disconnect()
 console.log(JSON.stringify({ seen }))
 `
 
+/** Lines the package's types must reject (an unused @ts-expect-error fails tsc): typed, not `any`. */
+const typeErrors = `
+// @ts-expect-error a misspelled event name
+ws.on('memory.craeted', () => {})
+// @ts-expect-error a misspelled field
+ws.on('memory.created', (data) => data.memory.contnet)
+export {}
+`
+
 describe.skipIf(!servicesRequired && !(nodePath && hasPythonWebsockets && hasChromium))(
   'client packages installed outside the repository',
   () => {
@@ -152,7 +161,7 @@ describe.skipIf(!servicesRequired && !(nodePath && hasPythonWebsockets && hasChr
         join(app, 'app.ts'),
         `${jsExample(wsUrl, await token('ts'))
           .replace('const seen = []', 'const seen: string[] = []')
-          .replace('(memory) =>', '(memory: { content: string }) =>')}\nexport {}\n`,
+          .replace('(memory) =>', '(memory: { content: string }) =>')}${typeErrors}`,
       )
       sh([join(root, 'node_modules/.bin/tsc'), '-p', '.'], app)
     }, 120_000)

@@ -146,7 +146,7 @@ const MEMORY_EVENTS = [
   'memory.updated',
   'memory.deleted',
   'memory.embedding_complete',
-]
+] as const
 
 async function openJsClient(url: string, token: string): Promise<CutClient> {
   const client = new PuoMemoWebSocket(token, { url, reconnect: { minMs: 5, maxMs: 20 } })

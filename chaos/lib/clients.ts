@@ -25,7 +25,7 @@ const EVENT_TYPES = [
   'memory.updated',
   'memory.deleted',
   'memory.embedding_complete',
-]
+] as const
 
 interface EventFrame {
   id: string
@@ -40,7 +40,7 @@ export function sdkClient(url: string, tenant: string, user: string, token: stri
   // The SDK's own backoff (first ceiling 500 ms), as applications get it; capped at 5 s here.
   const sdk = new PuoMemoWebSocket(token, { url, reconnect: { maxMs: 5000 } })
   for (const type of EVENT_TYPES) {
-    sdk.on(type, (_data: unknown, frame: EventFrame) => record(c, frame))
+    sdk.on(type, (_data, frame) => record(c, frame))
   }
   sdk.on('subscribed', (data: { channel: string; seq: number }) => {
     if (data.channel !== 'memories') return
@@ -110,7 +110,7 @@ function baseClient(kind: Client['kind'], tenant: string, user: string): Client 
   }
 }
 
-function record(c: Client, frame: EventFrame): void {
+function record(c: Client, frame: Pick<EventFrame, 'id' | 'type' | 'seq' | 'timestamp'>): void {
   if (c.received.has(frame.id)) {
     c.duplicates++
     return

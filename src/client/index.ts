@@ -8,6 +8,7 @@ export type {
   ServerFrame,
 } from '../protocol/frames.ts'
 export { type BackoffOptions, backoffDelay } from './backoff.ts'
+export type { PuoMemoEvent, PuoMemoEvents, PuoMemoHandler } from './events.ts'
 export { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
 export {
   type ConnectionState,

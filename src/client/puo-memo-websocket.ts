@@ -3,6 +3,7 @@
 import { CloseCode, ErrorCode, isTerminalClose } from '../protocol/codes.ts'
 import type { Channel, Frame, HistoryData, OnlineUser, ServerFrame } from '../protocol/frames.ts'
 import { type BackoffOptions, backoffDelay } from './backoff.ts'
+import type { PuoMemoEvent, PuoMemoHandler } from './events.ts'
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
 import { findWebSocketClass } from './websocket-class.ts'
 
@@ -44,8 +45,8 @@ export interface PuoMemoOptions {
   offlineQueue?: OfflineQueueOptions
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: each event's data has its own shape; callers annotate their handler
-type Handler = (data: any, frame: any) => void
+/** Stored handlers take what emit() passes; on() is where their types are checked. */
+type Handler = (data: unknown, frame: unknown) => void
 
 const OPEN = 1
 
@@ -97,15 +98,15 @@ export class PuoMemoWebSocket {
    * closed, auth_failed (a fixed token expired or was refused: no retry), and `frame` (every frame
    * received, once, before its own type's handlers).
    */
-  on(type: string, handler: Handler): () => void {
+  on<K extends PuoMemoEvent>(type: K, handler: PuoMemoHandler<K>): () => void {
     const set = this.handlers.get(type) ?? new Set<Handler>()
     this.handlers.set(type, set)
-    set.add(handler)
+    set.add(handler as unknown as Handler)
     return () => this.off(type, handler)
   }
 
-  off(type: string, handler: Handler): void {
-    this.handlers.get(type)?.delete(handler)
+  off<K extends PuoMemoEvent>(type: K, handler: PuoMemoHandler<K>): void {
+    this.handlers.get(type)?.delete(handler as unknown as Handler)
   }
 
   /** Opens the connection (and keeps it open until disconnect()). Resolves once `connected` arrived. */

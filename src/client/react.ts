@@ -1,6 +1,7 @@
 // usePuoMemoWebSocket: the React hook. One shared connection per token across components; closed when
 // the last component using it unmounts. React is a peer dependency.
 import { useEffect, useRef, useState } from 'react'
+import type { PuoMemoHandler } from './events.ts'
 import {
   type ConnectionState,
   type PuoMemoOptions,
@@ -8,20 +9,17 @@ import {
   type TokenSource,
 } from './puo-memo-websocket.ts'
 
-// biome-ignore lint/suspicious/noExplicitAny: event payloads differ per event; callers annotate them
-type Callback = (data: any, frame: any) => void
-
 export interface UsePuoMemoOptions extends PuoMemoOptions {
   token: TokenSource
-  onMemoryCreated?: Callback
-  onMemoryUpdated?: Callback
-  onMemoryDeleted?: Callback
-  onEmbeddingComplete?: Callback
-  onUserJoined?: Callback
-  onUserLeft?: Callback
+  onMemoryCreated?: PuoMemoHandler<'memory.created'>
+  onMemoryUpdated?: PuoMemoHandler<'memory.updated'>
+  onMemoryDeleted?: PuoMemoHandler<'memory.deleted'>
+  onEmbeddingComplete?: PuoMemoHandler<'memory.embedding_complete'>
+  onUserJoined?: PuoMemoHandler<'tenant.user_joined'>
+  onUserLeft?: PuoMemoHandler<'tenant.user_left'>
   /** The server said the resume position is gone: refetch your data. */
-  onResync?: Callback
-  onError?: Callback
+  onResync?: PuoMemoHandler<'resync'>
+  onError?: PuoMemoHandler<'error'>
 }
 
 const EVENTS = {
@@ -34,6 +32,7 @@ const EVENTS = {
   resync: 'onResync',
   error: 'onError',
 } as const
+type Prop = (typeof EVENTS)[keyof typeof EVENTS]
 
 const shared = new Map<TokenSource, { client: PuoMemoWebSocket; users: number }>()
 
@@ -100,8 +99,11 @@ export function usePuoMemoWebSocket(options: UsePuoMemoOptions) {
     setClient(c)
     setState(c.state)
     const offs = [c.on('state', (s: ConnectionState) => setState(s))]
-    for (const [event, prop] of Object.entries(EVENTS)) {
-      offs.push(c.on(event, (data, frame) => latest.current[prop]?.(data, frame)))
+    for (const [event, prop] of Object.entries(EVENTS) as [keyof typeof EVENTS, Prop][]) {
+      // Each callback is read when its event fires, so a re-render's new callbacks take effect.
+      const relay = (...args: unknown[]) =>
+        (latest.current[prop] as ((...a: unknown[]) => void) | undefined)?.(...args)
+      offs.push(c.on(event, relay as PuoMemoHandler<typeof event>))
     }
     return () => {
       for (const off of offs) off()
