@@ -208,14 +208,20 @@ export class PuoMemoWebSocket {
     }
     if (!this.wanted) return
     if (typeof this.token === 'string' && isExpired(token)) return this.authFailed('token expired')
-    // auth_errors=close: a refused credential arrives as close 4401 with its reason, which a browser
-    // can read (an HTTP 401 on the upgrade looks like any network failure).
+    this.ws = this.dial(token)
+    this.tokenExp = expiryOf(token)
+  }
+
+  /**
+   * Opens a socket with `token` and watches it. auth_errors=close: a refused credential arrives as
+   * close 4401 with its reason, which a browser can read (a 401 on the upgrade looks like any failure).
+   */
+  private dial(token: string): WebSocketLike {
     const ws = new this.WebSocketCtor(
       `${this.url()}?token=${encodeURIComponent(token)}&auth_errors=close`,
     )
-    this.ws = ws
-    this.tokenExp = expiryOf(token)
     this.watch(ws)
+    return ws
   }
 
   /** Frames of `ws` go to receive(); its close counts only while it is the current socket. */
@@ -258,12 +264,8 @@ export class PuoMemoWebSocket {
       return this.emit('error', err)
     }
     if (!this.wanted || !this.ws) return
-    const next = new this.WebSocketCtor(
-      `${this.url()}?token=${encodeURIComponent(token)}&auth_errors=close`,
-    )
-    this.handover = next
+    this.handover = this.dial(token)
     this.handoverExp = expiryOf(token)
-    this.watch(next)
   }
 
   /** The handover socket is subscribed: it becomes the connection, and the old one is closed. */
