@@ -4,6 +4,7 @@ import type { Database } from '../src/db/database.ts'
 import type { Instance } from '../src/server.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
+import { testMemory } from './support/envelopes.ts'
 import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
 
 const python = Bun.which('python3')
@@ -128,7 +129,7 @@ describe('WebSocket limits', () => {
             memoryId: crypto.randomUUID(),
             ownerId: 'someone',
             visibility: 'team',
-            payload: { memory: { pad } },
+            payload: { memory: testMemory(tenant, { content: pad }) },
             createdAt: new Date().toISOString(),
           },
         })

@@ -1,7 +1,9 @@
 // Preloaded by bun test: once every file has finished, stops leftover servers, closes shared databases
 // and fails the run if any log line of the whole run (server processes and in-process apps) holds a
-// credential or a canary string a test wrote into a memory.
+// credential or a canary string a test wrote into a memory, or if a frame a test socket received broke
+// the wire contract (support/contract.ts).
 import { afterAll } from 'bun:test'
+import { contractViolations } from './support/contract.ts'
 import { closeTestDatabases } from './support/db.ts'
 import { CANARY_PREFIX, serverLogLines } from './support/logs.ts'
 import { spawnedServers } from './support/server.ts'
@@ -20,6 +22,11 @@ afterAll(async () => {
   const leaks = serverLogLines.filter(
     (line) => line.includes(CANARY_PREFIX) || CREDENTIALS.some((re) => re.test(line)),
   )
+  if (contractViolations.length > 0) {
+    throw new Error(
+      `${contractViolations.length} frames broke the wire contract, e.g.:\n${contractViolations.slice(0, 3).join('\n')}`,
+    )
+  }
   if (leaks.length > 0) {
     throw new Error(
       `credentials or canaries in ${leaks.length} server log lines, e.g.:\n${leaks.slice(0, 3).join('\n')}`,

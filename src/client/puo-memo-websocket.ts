@@ -1,11 +1,23 @@
 // PuoMemoWebSocket: the PUO Memo real-time client for browsers, Bun and Node (give it a WebSocket class).
 // Reconnects with jittered backoff, refreshes its token first, resumes from the last seq, dedupes by id.
 import { CloseCode, ErrorCode, isTerminalClose } from '../protocol/codes.ts'
-import type { Channel, Frame, HistoryData, OnlineUser, ServerFrame } from '../protocol/frames.ts'
+import type {
+  Channel,
+  ClientFrameData,
+  ClientFrameType,
+  HistoryData,
+  OnlineUser,
+  ServerFrame,
+  ServerFrameData,
+} from '../protocol/frames.ts'
 import { type BackoffOptions, backoffDelay } from './backoff.ts'
 import type { PuoMemoEvent, PuoMemoHandler } from './events.ts'
 import { OfflineQueue, type OfflineQueueOptions } from './offline-queue.ts'
 import { findWebSocketClass } from './websocket-class.ts'
+
+/** A frame's data is optional where the protocol lets it be left out (ping, presence). */
+type DataArgument<K extends ClientFrameType> =
+  undefined extends ClientFrameData<K> ? [data?: ClientFrameData<K>] : [data: ClientFrameData<K>]
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed'
 /** Why the state changed, passed as the second argument of `state` handlers (empty when opening). */
@@ -155,7 +167,7 @@ export class PuoMemoWebSocket {
    * (`channels: ['memories', 'tenant']`) for `tenant.user_joined` and `tenant.user_left` as it changes.
    */
   async presence(timeoutMs = 10_000): Promise<OnlineUser[]> {
-    return ((await this.request('presence', {}, timeoutMs)) as { users: OnlineUser[] }).users
+    return (await this.request('presence', {}, timeoutMs)).users
   }
 
   /**
@@ -163,13 +175,17 @@ export class PuoMemoWebSocket {
    * apps that keep their state outside the socket. Page on with `since: page.seq` while `hasMore`.
    */
   history(opts: { since: number; limit?: number }, timeoutMs = 10_000): Promise<HistoryData> {
-    return this.request('history', opts, timeoutMs) as Promise<HistoryData>
+    return this.request('history', opts, timeoutMs)
   }
 
   /** Sends a request frame and resolves with its answer's data (an `error` answer rejects). */
-  private request(type: string, data: unknown, timeoutMs: number): Promise<unknown> {
+  private request<K extends ClientFrameType & ServerFrame['type']>(
+    type: K,
+    data: ClientFrameData<K>,
+    timeoutMs: number,
+  ): Promise<ServerFrameData<K>> {
     return new Promise((resolve, reject) => {
-      const id = this.send(type, data)
+      const id = this.send(type, ...([data] as DataArgument<K>))
       const timer = setTimeout(() => {
         this.pending.delete(id)
         reject(new Error(`${type} got no answer within ${timeoutMs} ms`))
@@ -183,14 +199,18 @@ export class PuoMemoWebSocket {
     this.send('unsubscribe', { channel })
   }
 
-  private frameOf(type: string, data: unknown, id: string = newId()): string {
+  private frameOf<K extends ClientFrameType>(
+    type: K,
+    data: ClientFrameData<K>,
+    id: string = newId(),
+  ): string {
     return JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
   }
 
   /** Sends a frame now, or queues it until the connection is open again; returns the frame's id. */
-  send(type: string, data: unknown = {}): string {
+  send<K extends ClientFrameType>(type: K, ...data: DataArgument<K>): string {
     const id = newId()
-    const frame = this.frameOf(type, data, id)
+    const frame = this.frameOf(type, (data[0] ?? {}) as ClientFrameData<K>, id)
     if (this.ws?.readyState === OPEN && this.state === 'open') this.ws.send(frame)
     else if (this.queue.push(frame))
       this.emit('error', new Error('offline queue full: oldest message dropped'))
@@ -426,7 +446,7 @@ export class PuoMemoWebSocket {
   }
 
   /** An exception in an application handler never breaks the client: it becomes an `error` event. */
-  private emit(type: string, data: unknown, frame?: Frame | StateCause): void {
+  private emit(type: string, data: unknown, frame?: ServerFrame | StateCause): void {
     for (const h of this.handlers.get(type) ?? []) {
       try {
         h(data, frame)

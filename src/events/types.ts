@@ -1,15 +1,25 @@
-// Event types written to the log and, later, sent to sockets; payload shapes per type.
-import type { EventRow, Visibility } from '../db/schema.ts'
-import type { MemoryDto } from '../memories/dto.ts'
+// Event types written to the log and, later, sent to sockets. A payload is the event frame's data (see
+// protocol/server-frames.ts), plus what routing needs and clients do not see.
+import type { EventRow } from '../db/schema.ts'
+import type { ServerFrameData, Visibility } from '../protocol/frames.ts'
 
 export type MemoryEvent =
-  | { type: 'memory.created'; payload: { memory: MemoryDto } }
-  | { type: 'memory.updated'; payload: { memory: MemoryDto; previousVisibility: Visibility } }
-  | { type: 'memory.deleted'; payload: { memoryId: string } }
+  | { type: 'memory.created'; payload: ServerFrameData<'memory.created'> }
+  | {
+      type: 'memory.updated'
+      payload: ServerFrameData<'memory.updated'> & { previousVisibility: Visibility }
+    }
+  | { type: 'memory.deleted'; payload: ServerFrameData<'memory.deleted'> }
   | {
       type: 'memory.embedding_complete'
-      payload: { memoryId: string; model: string; dimensions: number }
+      payload: ServerFrameData<'memory.embedding_complete'>
     }
+
+/** The stored payload of an event of this type. */
+export type EventPayload<K extends MemoryEvent['type']> = Extract<
+  MemoryEvent,
+  { type: K }
+>['payload']
 
 /** What the log stores besides the payload: enough to route the event without reading it. */
 export interface EventSubject {

@@ -1,11 +1,11 @@
-// Client frames in: counted, rate-limited, parsed and validated; then handed to the hub as a ping,
-// a subscribe or an unsubscribe. Every bad frame gets an `error` frame (or, repeated, a close).
+// Client frames in: counted, rate-limited, parsed and validated against the protocol's schema; then
+// handed to the hub by type. Every bad frame gets an `error` frame (or, repeated, a close).
+import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { findTooDeep } from '../input/json-depth.ts'
-import { CloseCode, ErrorCode } from '../protocol/codes.ts'
-import type { Channel } from '../protocol/frames.ts'
+import { ClientFrame } from '../protocol/client-frames.ts'
+import { type Channel, CloseCode, ErrorCode, isChannel } from '../protocol/codes.ts'
 import type { Instruments } from '../telemetry/instruments.ts'
-import type { Socket } from './connection.ts'
-import { clientFrameCheck, isChannel, isKnownType } from './frame-schema.ts'
+import type { SendError, SendFrame, Socket } from './connection.ts'
 import { take } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
 
@@ -17,8 +17,8 @@ export interface ClientFrameDeps {
   instruments: Instruments
   /** `maxJsonDepth`: deepest nesting inside a frame's members (the frame object is one more). */
   limits: { ratePerSecond: number; burst: number; maxJsonDepth: number }
-  send(ws: Socket, type: string, data: unknown, id?: string): void
-  sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
+  send: SendFrame
+  sendError: SendError
   closeWith(ws: Socket, code: number, reason: string): void
   subscribe(
     ws: Socket,
@@ -30,6 +30,9 @@ export interface ClientFrameDeps {
   presence(ws: Socket, id: string | undefined): void
   history(ws: Socket, since: number, limit: number | undefined, id: string | undefined): void
 }
+
+const clientFrame = TypeCompiler.Compile(ClientFrame)
+const FRAME_TYPES: readonly unknown[] = ClientFrame.anyOf.map((f) => f.properties.type.const)
 
 export function createClientFrames(deps: ClientFrameDeps) {
   const { registry, limits, send, sendError, closeWith, subscribe, unsubscribe } = deps
@@ -79,7 +82,7 @@ export function createClientFrames(deps: ClientFrameDeps) {
     const rawId = (msg as { id?: unknown }).id
     const id = typeof rawId === 'string' && rawId.length <= 128 ? rawId : undefined
     const type = (msg as { type?: unknown }).type
-    if (!isKnownType(type)) {
+    if (!FRAME_TYPES.includes(type)) {
       return sendError(
         ws,
         ErrorCode.unknownType,
@@ -87,8 +90,17 @@ export function createClientFrames(deps: ClientFrameDeps) {
         id,
       )
     }
-    if (!clientFrameCheck.Check(msg)) {
-      const first = clientFrameCheck.Errors(msg).First()
+    const channel = (msg as { data?: { channel?: unknown } }).data?.channel
+    if (typeof channel === 'string' && !isChannel(channel)) {
+      return sendError(
+        ws,
+        ErrorCode.unknownChannel,
+        `Unknown channel "${channel.slice(0, 40)}"; use memories or tenant`,
+        id,
+      )
+    }
+    if (!clientFrame.Check(msg)) {
+      const first = clientFrame.Errors(msg).First()
       return sendError(
         ws,
         ErrorCode.invalidFrame,
@@ -96,29 +108,24 @@ export function createClientFrames(deps: ClientFrameDeps) {
         id,
       )
     }
-    const f = msg as {
-      type: 'subscribe' | 'unsubscribe' | 'ping' | 'presence' | 'history'
-      data?: { channel?: string; since?: number; epoch?: string; limit?: number }
+    switch (msg.type) {
+      case 'ping':
+        return send(ws, 'pong', {}, id)
+      case 'presence':
+        return deps.presence(ws, id)
+      case 'history':
+        return deps.history(ws, msg.data.since, msg.data.limit, id)
+      case 'unsubscribe':
+        return unsubscribe(ws, msg.data.channel, id)
+      case 'subscribe': {
+        const { since, epoch } = msg.data
+        const position = {
+          ...(since !== undefined ? { since } : {}),
+          ...(epoch !== undefined ? { epoch } : {}),
+        }
+        return subscribe(ws, msg.data.channel, position, id)
+      }
     }
-    if (f.type === 'ping') return send(ws, 'pong', {}, id)
-    if (f.type === 'presence') return deps.presence(ws, id)
-    if (f.type === 'history') return deps.history(ws, f.data?.since ?? 0, f.data?.limit, id)
-    const channel = f.data?.channel ?? ''
-    if (!isChannel(channel))
-      return sendError(
-        ws,
-        ErrorCode.unknownChannel,
-        `Unknown channel "${channel.slice(0, 40)}"; use memories or tenant`,
-        id,
-      )
-    if (f.type === 'unsubscribe') return unsubscribe(ws, channel, id)
-    const { since, epoch } = f.data ?? {}
-    subscribe(
-      ws,
-      channel,
-      { ...(since !== undefined ? { since } : {}), ...(epoch !== undefined ? { epoch } : {}) },
-      id,
-    )
   }
 }
 

@@ -1,7 +1,8 @@
 // What the hub keeps per WebSocket (Bun's ws.data): who it is, what it subscribed to, its budgets.
 import type { ServerWebSocket } from 'bun'
 import type { Principal } from '../auth/principal.ts'
-import type { Channel } from '../protocol/frames.ts'
+import type { ErrorCode } from '../protocol/codes.ts'
+import type { Channel, ServerFrameData, ServerFrameType } from '../protocol/frames.ts'
 import type { TokenBucket } from './rate-limit.ts'
 
 export interface ConnectionData {
@@ -23,3 +24,12 @@ export interface ConnectionData {
 }
 
 export type Socket = ServerWebSocket<ConnectionData>
+
+/** Sends one frame of the contract to a socket (counted; dropped once the socket is closing). */
+export type SendFrame = <K extends ServerFrameType>(
+  ws: Socket,
+  type: K,
+  data: ServerFrameData<K>,
+  id?: string,
+) => void
+export type SendError = (ws: Socket, code: ErrorCode, message: string, id?: string) => void

@@ -3,14 +3,15 @@ import type { ObservableResult } from '@opentelemetry/api'
 import type { Server, WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
 import type { PresenceStore, PresenceUser } from '../presence/store.ts'
-import { CloseCode, ErrorCode } from '../protocol/codes.ts'
-import { type Channel, PROTOCOL_VERSION } from '../protocol/frames.ts'
+import { CloseCode, ErrorCode, PROTOCOL_VERSION } from '../protocol/codes.ts'
+import { encodeFrame } from '../protocol/encode.ts'
+import type { Channel } from '../protocol/frames.ts'
 import { presenceTopic } from '../protocol/topics.ts'
 import type { Instruments } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { eventArrived, eventFannedOut } from '../telemetry/spans.ts'
 import { createClientFrames } from './client-frames.ts'
-import type { ConnectionData, Socket } from './connection.ts'
+import type { ConnectionData, SendError, SendFrame, Socket } from './connection.ts'
 import { createCredentialWatch } from './credential-watch.ts'
 import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
@@ -72,19 +73,14 @@ export function createHub(opts: HubOptions) {
     end: (ws, reason) => closeWith(ws, CloseCode.credentialRevoked, reason),
   })
 
-  const frame = (type: string, data: unknown, id: string = crypto.randomUUID()) =>
-    JSON.stringify({ id, type, timestamp: new Date().toISOString(), data })
-
-  function send(ws: Socket, type: string, data: unknown, id?: string): void {
+  const send: SendFrame = (ws, type, data, id) => {
     if (ws.data.isClosing) return
-    ws.send(frame(type, data, id))
+    ws.send(encodeFrame(type, data, id))
     registry.countSent(ws.data.principal.tenantId, 1)
     m.messagesSent.add(1, { 'message.type': type })
   }
 
-  function sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void {
-    send(ws, 'error', { code, message }, id)
-  }
+  const sendError: SendError = (ws, code, message, id) => send(ws, 'error', { code, message }, id)
 
   /** Publishes to a topic if anyone here listens; returns how many sockets it reached. */
   function publish(tenantId: string, topic: string, payload: string, type: string): number {
@@ -297,12 +293,7 @@ export function createHub(opts: HubOptions) {
       }
       if (envelope.kind === 'disconnect') return credentials.apply(envelope)
       const { type, userId, name } = envelope.presence
-      const payload = JSON.stringify({
-        id: envelope.id,
-        type,
-        timestamp: new Date().toISOString(),
-        data: { userId, ...(name ? { name } : {}) },
-      })
+      const payload = encodeFrame(type, { userId, ...(name ? { name } : {}) }, envelope.id)
       publish(envelope.tenant, presenceTopic(envelope.tenant), payload, type)
     },
     /** Users online in the tenant, on any instance. */

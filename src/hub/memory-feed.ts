@@ -3,7 +3,7 @@ import type { BusEvent } from '../bus/bus.ts'
 import { ErrorCode } from '../protocol/codes.ts'
 import { teamTopic, userTopic } from '../protocol/topics.ts'
 import type { Logger } from '../telemetry/logger.ts'
-import type { Socket } from './connection.ts'
+import type { SendError, SendFrame, Socket } from './connection.ts'
 import type { Registry } from './registry.ts'
 import { route } from './router.ts'
 import { createSequencer } from './sequencer.ts'
@@ -36,9 +36,9 @@ export interface FeedOptions {
   onFanOut?(event: BusEvent, sockets: number): void
   /** Told how many events were read from the log because the bus missed them. */
   onFilled?(count: number): void
-  send(ws: Socket, type: string, data: unknown, id?: string): void
+  send: SendFrame
   sendRaw(ws: Socket, frame: string): void
-  sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
+  sendError: SendError
   /** Most events one resume may replay; further behind is `resume_unavailable` (default 10,000). */
   maxReplay?: number
 }
@@ -116,7 +116,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     const { tenantId, userId } = ws.data.principal
     const { since } = position
     if (ws.data.channels.has('memories')) {
-      const again = { channel: 'memories', seq: sequencer.highWater(tenantId) ?? 0 }
+      const again = { channel: 'memories' as const, seq: sequencer.highWater(tenantId) ?? 0 }
       return void store.logEpoch().then(
         (epoch) => opts.send(ws, 'subscribed', { ...again, epoch }, id),
         () => opts.send(ws, 'subscribed', again, id),

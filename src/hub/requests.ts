@@ -2,9 +2,10 @@
 // `history` (a page of the event log this user may see). Each answer echoes the request's id.
 import type { PresenceUser } from '../presence/store.ts'
 import { ErrorCode } from '../protocol/codes.ts'
+import { encodeHistoryFrame } from '../protocol/encode.ts'
 import type { Instruments } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
-import type { Socket } from './connection.ts'
+import type { SendError, SendFrame, Socket } from './connection.ts'
 import { type MemoryFeed, ResumeUnavailable } from './memory-feed.ts'
 import type { Registry } from './registry.ts'
 
@@ -14,8 +15,8 @@ export interface RequestDeps {
   registry: Registry
   log: Logger
   instruments: Instruments
-  send(ws: Socket, type: string, data: unknown, id?: string): void
-  sendError(ws: Socket, code: ErrorCode, message: string, id?: string): void
+  send: SendFrame
+  sendError: SendError
 }
 
 /** Events per history page unless the request says otherwise. */
@@ -46,14 +47,7 @@ export function createRequests(deps: RequestDeps) {
         .history(tenantId, userId, since, limit ?? DEFAULT_HISTORY_LIMIT)
         .then((page) => {
           if (ws.data.isClosing) return
-          // The event frames are JSON already: spliced in, not parsed and built again.
-          const head = JSON.stringify({
-            id: id ?? crypto.randomUUID(),
-            type: 'history',
-            timestamp: new Date().toISOString(),
-          })
-          const data = `{"events":[${page.frames.join(',')}],"epoch":${JSON.stringify(page.epoch)},"seq":${page.seq},"hasMore":${page.hasMore}}`
-          ws.send(`${head.slice(0, -1)},"data":${data}}`)
+          ws.send(encodeHistoryFrame(id ?? crypto.randomUUID(), page))
           deps.registry.countSent(tenantId, 1)
           deps.instruments.messagesSent.add(1, { 'message.type': 'history' })
         })

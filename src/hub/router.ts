@@ -1,11 +1,14 @@
 // Decides which topics an event goes to and what each receives; frames are serialised once per variant.
 import type { BusEvent } from '../bus/bus.ts'
+import type { EventPayload } from '../events/types.ts'
+import { encodeEventFrame } from '../protocol/encode.ts'
+import type { MemoryEventType, ServerFrameData } from '../protocol/frames.ts'
 import { teamTopic, userTopic } from '../protocol/topics.ts'
 
 export interface Delivery {
   topic: string
   /** The frame's type (for a transition it differs from the event's). */
-  type: string
+  type: MemoryEventType
   frame: string
 }
 
@@ -21,55 +24,55 @@ export function route(
   usersHere: (tenantId: string) => Iterable<string>,
 ): Delivery[] {
   const { tenantId, ownerId, visibility } = event
-  const base = { id: event.id, seq: event.seq, timestamp: event.createdAt }
-  const frame = (type: string, data: unknown) => JSON.stringify({ ...base, type, data })
+  const at = { id: event.id, seq: event.seq, at: event.createdAt }
+  const frame = <K extends MemoryEventType>(type: K, data: ServerFrameData<K>) =>
+    encodeEventFrame(type, data, at)
+  const ownTopic = visibility === 'team' ? teamTopic(tenantId) : userTopic(tenantId, ownerId)
 
-  if (event.type === 'memory.updated') {
-    const { memory, previousVisibility } = event.payload as {
-      memory: unknown
-      previousVisibility?: string
+  switch (event.type) {
+    case 'memory.created': {
+      const { memory } = event.payload as EventPayload<'memory.created'>
+      return [{ topic: ownTopic, type: event.type, frame: frame(event.type, { memory }) }]
     }
-    const updated = frame('memory.updated', { memory })
-    if (previousVisibility === undefined || previousVisibility === visibility) {
+    case 'memory.deleted':
       return [
         {
-          topic: visibility === 'team' ? teamTopic(tenantId) : userTopic(tenantId, ownerId),
-          type: 'memory.updated',
-          frame: updated,
+          topic: ownTopic,
+          type: event.type,
+          frame: frame(event.type, { memoryId: event.memoryId }),
         },
       ]
+    case 'memory.embedding_complete': {
+      const { model, dimensions } = event.payload as EventPayload<'memory.embedding_complete'>
+      const data = { memoryId: event.memoryId, model, dimensions }
+      return [{ topic: ownTopic, type: event.type, frame: frame(event.type, data) }]
     }
-    const othersType = visibility === 'private' ? 'memory.deleted' : 'memory.created'
-    const others =
-      othersType === 'memory.deleted'
-        ? frame(othersType, { memoryId: event.memoryId })
-        : frame(othersType, { memory })
-    const out: Delivery[] = [
-      { topic: userTopic(tenantId, ownerId), type: 'memory.updated', frame: updated },
-    ]
-    for (const userId of usersHere(tenantId)) {
-      if (userId !== ownerId)
-        out.push({ topic: userTopic(tenantId, userId), type: othersType, frame: others })
+    case 'memory.updated': {
+      // Events logged before visibility transitions existed carry no previousVisibility.
+      const { memory, previousVisibility } = event.payload as Partial<
+        EventPayload<'memory.updated'>
+      >
+      if (!memory) return []
+      const updated = frame('memory.updated', { memory })
+      if (previousVisibility === undefined || previousVisibility === visibility) {
+        return [{ topic: ownTopic, type: 'memory.updated', frame: updated }]
+      }
+      const out: Delivery[] = [
+        { topic: userTopic(tenantId, ownerId), type: 'memory.updated', frame: updated },
+      ]
+      const others =
+        visibility === 'private'
+          ? ({
+              type: 'memory.deleted',
+              frame: frame('memory.deleted', { memoryId: event.memoryId }),
+            } as const)
+          : ({ type: 'memory.created', frame: frame('memory.created', { memory }) } as const)
+      for (const userId of usersHere(tenantId)) {
+        if (userId !== ownerId) out.push({ topic: userTopic(tenantId, userId), ...others })
+      }
+      return out
     }
-    return out
-  }
-
-  const data = dataOf(event)
-  if (data === undefined) return []
-  const topic = visibility === 'team' ? teamTopic(tenantId) : userTopic(tenantId, ownerId)
-  return [{ topic, type: event.type, frame: frame(event.type, data) }]
-}
-
-function dataOf(event: BusEvent): unknown {
-  const p = event.payload
-  switch (event.type) {
-    case 'memory.created':
-      return { memory: p.memory }
-    case 'memory.deleted':
-      return { memoryId: event.memoryId }
-    case 'memory.embedding_complete':
-      return { memoryId: event.memoryId, model: p.model, dimensions: p.dimensions }
     default:
-      return undefined
+      return []
   }
 }

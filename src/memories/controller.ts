@@ -3,7 +3,7 @@ import { Elysia } from 'elysia'
 import type { AuthDeps } from '../auth/authenticate.ts'
 import { authPlugin, requireScope } from '../auth/plugin.ts'
 import { badRequest } from '../http/errors.ts'
-import { MemorySchema } from './dto.ts'
+import { MemoryJson } from '../protocol/memory.ts'
 import {
   CreateMemoryBody,
   ListMemoriesQuery,
@@ -38,7 +38,7 @@ export function memoriesController(deps: service.MemoryDeps, auth: AuthDeps) {
       },
       {
         body: CreateMemoryBody,
-        response: { 201: MemorySchema },
+        response: { 201: MemoryJson },
         detail: { summary: 'Create a memory' },
       },
     )
@@ -68,7 +68,7 @@ export function memoriesController(deps: service.MemoryDeps, auth: AuthDeps) {
       },
       {
         params: MemoryIdParams,
-        response: { 200: MemorySchema },
+        response: { 200: MemoryJson },
         detail: { summary: 'Read a memory' },
       },
     )
@@ -84,7 +84,7 @@ export function memoriesController(deps: service.MemoryDeps, auth: AuthDeps) {
       {
         params: MemoryIdParams,
         body: UpdateMemoryBody,
-        response: { 200: MemorySchema },
+        response: { 200: MemoryJson },
         detail: { summary: 'Update some fields of a memory; If-Match guards against lost updates' },
       },
     )

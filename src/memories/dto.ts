@@ -1,29 +1,8 @@
-// The memory as clients see it (REST bodies and event payloads alike); built from a database row.
-import { t } from 'elysia'
+// The memory as clients see it (protocol/memory.ts), built from a database row.
 import type { MemoryRow } from '../db/schema.ts'
+import type { MemoryJson } from '../protocol/memory.ts'
 
-export const MemorySchema = t.Object({
-  id: t.String({ format: 'uuid' }),
-  tenantId: t.String(),
-  ownerId: t.String(),
-  title: t.Union([t.String(), t.Null()]),
-  content: t.String(),
-  tags: t.Array(t.String()),
-  metadata: t.Record(t.String(), t.Unknown()),
-  visibility: t.Union([t.Literal('private'), t.Literal('team')]),
-  version: t.Integer(),
-  embedding: t.Object({
-    status: t.Union([t.Literal('pending'), t.Literal('ready'), t.Literal('failed')]),
-    model: t.Union([t.String(), t.Null()]),
-    dimensions: t.Union([t.Integer(), t.Null()]),
-  }),
-  createdAt: t.String({ format: 'date-time' }),
-  updatedAt: t.String({ format: 'date-time' }),
-})
-
-export type MemoryDto = typeof MemorySchema.static
-
-export function toMemoryDto(row: MemoryRow): MemoryDto {
+export function toMemoryDto(row: MemoryRow): MemoryJson {
   return {
     id: row.id,
     tenantId: row.tenantId,

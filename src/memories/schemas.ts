@@ -1,7 +1,7 @@
 // Request schemas of the memory routes; the TypeBox schema is also the TypeScript type.
 import { t } from 'elysia'
+import { Visibility } from '../protocol/memory.ts'
 
-const Visibility = t.Union([t.Literal('private'), t.Literal('team')])
 const Tags = t.Array(t.String({ minLength: 1, maxLength: 64 }), { maxItems: 50 })
 const Metadata = t.Record(t.String(), t.Unknown(), { description: 'Any JSON object' })
 const Title = t.Union([t.String({ maxLength: 500 }), t.Null()])

@@ -14,9 +14,10 @@ import {
   validationFailed,
 } from '../http/errors.ts'
 import { parseInstant } from '../input/instant.ts'
+import type { MemoryJson } from '../protocol/memory.ts'
 import { dbSpan } from '../telemetry/spans.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { type MemoryDto, toMemoryDto } from './dto.ts'
+import { toMemoryDto } from './dto.ts'
 import type { Embedder } from './embedder/embedder.ts'
 import type { CreateMemoryInput, ListMemoriesInput, UpdateMemoryInput } from './schemas.ts'
 import {
@@ -40,7 +41,7 @@ export async function createMemory(
   deps: MemoryDeps,
   p: Principal,
   input: CreateMemoryInput,
-): Promise<MemoryDto> {
+): Promise<MemoryJson> {
   const now = new Date()
   // Every column is given (none is left to a default), so the DTO made here is the stored row.
   const row: MemoryRow = {
@@ -73,14 +74,14 @@ export async function createMemory(
   return memory
 }
 
-export async function getMemory(deps: MemoryDeps, p: Principal, id: string): Promise<MemoryDto> {
+export async function getMemory(deps: MemoryDeps, p: Principal, id: string): Promise<MemoryJson> {
   const row = await dbSpan('memory.get', () => findMemory(deps.db, p.tenantId, id))
   if (!row || !canSee(p, row)) throw notFound('Memory')
   return toMemoryDto(row)
 }
 
 export interface Page {
-  data: MemoryDto[]
+  data: MemoryJson[]
   nextCursor: string | null
 }
 
@@ -126,7 +127,7 @@ export async function updateMemory(
   id: string,
   patch: UpdateMemoryInput,
   expectedVersion?: number,
-): Promise<MemoryDto> {
+): Promise<MemoryJson> {
   const now = new Date()
   const { memory, event } = await dbSpan('memory.update', () =>
     deps.db.transaction(async (tx) => {
@@ -191,7 +192,7 @@ export async function deleteMemory(
 }
 
 export interface SearchHit {
-  memory: MemoryDto
+  memory: MemoryJson
   score: number
 }
 

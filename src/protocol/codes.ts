@@ -1,4 +1,14 @@
-// Wire codes shared by server and clients: close codes decide reconnect vs stop; error codes name problems.
+// Wire constants shared by server and clients (no dependencies: the SDK imports them at run time):
+// the protocol version, channel names, close codes (reconnect or stop) and error codes.
+
+export const PROTOCOL_VERSION = 1
+
+/** What a socket can subscribe to: memory events, and who is online in the tenant. */
+export const CHANNELS = ['memories', 'tenant'] as const
+export type Channel = (typeof CHANNELS)[number]
+
+export const isChannel = (channel: unknown): channel is Channel =>
+  (CHANNELS as readonly unknown[]).includes(channel)
 
 /**
  * WebSocket close codes. A client reconnects (with backoff, and with `since` to resume) after every

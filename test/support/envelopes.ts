@@ -1,5 +1,26 @@
-// Bus envelopes for tests: a committed `memory.deleted` event of a team memory, nothing more.
+// Bus envelopes for tests: a committed `memory.deleted` event of a team memory, nothing more; and a
+// memory as the contract describes it, for events a test publishes itself.
 import type { EventEnvelope } from '../../src/bus/bus.ts'
+import type { MemoryJson } from '../../src/protocol/memory.ts'
+
+export function testMemory(tenantId: string, fields: Partial<MemoryJson> = {}): MemoryJson {
+  const now = new Date().toISOString()
+  return {
+    id: crypto.randomUUID(),
+    tenantId,
+    ownerId: 'someone',
+    title: null,
+    content: 'test',
+    tags: [],
+    metadata: {},
+    visibility: 'team',
+    version: 1,
+    embedding: { status: 'pending', model: null, dimensions: null },
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  }
+}
 
 export function testEnvelope(tenant: string, seq: number, origin = 'a'): EventEnvelope {
   const id = crypto.randomUUID()

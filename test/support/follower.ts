@@ -1,5 +1,6 @@
 // A test client that follows the memories feed across instances: on any close it reconnects to the next
 // instance and resumes with `since`, like a production client would.
+import { checkServerFrame } from './contract.ts'
 import type { AnyFrame } from './realtime.ts'
 
 export interface Follower {
@@ -35,6 +36,7 @@ export function follow(urls: string[], token: string, first: number): Follower {
     ws = socket
     socket.onmessage = (e) => {
       const frame = JSON.parse(String(e.data)) as AnyFrame
+      checkServerFrame(frame)
       if (frame.type === 'connected') {
         f.instanceId = frame.data.instanceId
         const data =

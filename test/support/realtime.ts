@@ -9,6 +9,7 @@ import type { PresenceStore } from '../../src/presence/store.ts'
 import { type Instance, startInstance } from '../../src/server.ts'
 import type { Metrics } from '../../src/telemetry/metrics.ts'
 import { createWithRetry, TEST_SECRET } from './app.ts'
+import { checkServerFrame } from './contract.ts'
 import { capturingLogger } from './logs.ts'
 
 export function startTestInstance(
@@ -66,6 +67,7 @@ export async function openSocket(
   })
   ws.onmessage = (e) => {
     const f = JSON.parse(String(e.data)) as AnyFrame
+    checkServerFrame(f)
     frames.push(f)
     for (const w of [...waiters]) {
       if (w.pred(f)) {

@@ -11,7 +11,8 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
+import { declarationsOf } from './declarations.ts'
 
 const root = resolve(import.meta.dir, '../../..')
 const version = (
@@ -84,6 +85,7 @@ async function packJs(outDir: string): Promise<string> {
     ],
     root,
   )
+  await declareSchemas(join(types, 'protocol'))
   // Declarations keep the sources' `.ts` specifiers; a consumer resolves `.js` to the `.d.ts` beside it.
   for (const dir of ['client', 'protocol']) {
     for (const f of readdirSync(join(types, dir))) {
@@ -99,6 +101,37 @@ async function packJs(outDir: string): Promise<string> {
   const out = run(['npm', 'pack', '--silent', '--pack-destination', outDir], pkg).trim()
   rmSync(pkg, { recursive: true, force: true })
   return join(outDir, out.split('\n').at(-1) as string)
+}
+
+/**
+ * tsc declares the protocol's schema modules in terms of the schema library; the package instead
+ * gets each schema as the plain type it describes (no dependency for the consumer).
+ */
+async function declareSchemas(dir: string): Promise<void> {
+  const files = readdirSync(dir).filter((f) =>
+    readFileSync(join(dir, f), 'utf8').includes('typebox'),
+  )
+  const modules = await Promise.all(
+    files.map(async (f) => {
+      const name = basename(f, '.d.ts')
+      const exports = (await import(join(root, 'src/protocol', `${name}.ts`))) as Record<
+        string,
+        unknown
+      >
+      return { name, exports }
+    }),
+  )
+  for (const [name, text] of declarationsOf(modules)) {
+    writeFileSync(
+      join(dir, `${name}.d.ts`),
+      `// The wire contract's ${name} schemas as types.
+${text}`,
+    )
+  }
+  for (const f of readdirSync(dir)) {
+    if (readFileSync(join(dir, f), 'utf8').includes('typebox'))
+      throw new Error(`${f} still needs typebox`)
+  }
 }
 
 /** Debian's python3 has pip, setuptools and wheel from the distribution; another on PATH may not. */
