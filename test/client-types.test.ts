@@ -2,7 +2,9 @@
 // stops being an error (a misspelled event name or data field must not compile). The runtime part
 // checks that the handlers so typed receive what their types say.
 import { expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import { type PuoMemoEvents, PuoMemoWebSocket, type WebSocketLike } from '../src/client/index.ts'
+import { PYTHON_TYPES_FILE, pythonTypes } from '../src/client/pack/python-types.ts'
 
 /** A WebSocket that never connects: the client is only inspected here. */
 class Idle implements WebSocketLike {
@@ -66,4 +68,11 @@ test('handlers are typed by event name; misspellings do not compile', async () =
   Idle.last?.onmessage?.({ data: JSON.stringify(frame) })
   expect(contents).toEqual(['typed'])
   ws.disconnect()
+})
+
+test("the Python client's type hints are generated from the contract and up to date", () => {
+  const committed = readFileSync(PYTHON_TYPES_FILE, 'utf8')
+  expect(committed).toContain('class MemoryJson(TypedDict):')
+  // Regenerate with `bun src/client/pack/python-types.ts` after changing a schema in src/protocol/.
+  expect(committed).toBe(pythonTypes())
 })

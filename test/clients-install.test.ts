@@ -35,22 +35,27 @@ function appWith(tarball: string, extra: string[] = []): string {
   return dir
 }
 
-/** The JavaScript usage example, with the server's URL (an app outside a browser has no page host). */
-const jsExample = (url: string, token: string) => `
+/**
+ * The seed's JavaScript usage example, unchanged between the markers, in an app that defines what it
+ * uses (authToken, updateUI). Outside a browser the server is found through PUO_MEMO_URL.
+ */
+const jsExample = (token: string) => `
 import { PuoMemoWebSocket } from '@puo-memo/client'
 
 const authToken = ${JSON.stringify(token)}
 const seen = []
 const updateUI = (memory) => seen.push(memory.content)
 
-const ws = new PuoMemoWebSocket(authToken, { url: ${JSON.stringify(url)} })
+// --- the example ---
+const ws = new PuoMemoWebSocket(authToken);
 
 ws.on('memory.created', (data) => {
-  console.log('New memory:', data.memory.id)
-  updateUI(data.memory)
-})
+  console.log('New memory:', data.memory);
+  updateUI(data.memory);
+});
 
-ws.connect()
+ws.connect();
+// --- end of the example ---
 
 while (ws.lastSeq === undefined) await new Promise((r) => setTimeout(r, 10))
 console.log('READY')
@@ -65,6 +70,15 @@ const typeErrors = `
 ws.on('memory.craeted', () => {})
 // @ts-expect-error a misspelled field
 ws.on('memory.created', (data) => data.memory.contnet)
+// @ts-expect-error not a channel
+ws.subscribe('memoriez')
+// @ts-expect-error a server frame, not one a client sends
+ws.send('memory.created', {})
+// @ts-expect-error history needs a position
+ws.send('history', { limit: 5 })
+ws.send('history', { since: 3, limit: 5 })
+const visibility: import('@puo-memo/client').MemoryJson['visibility'] = 'team'
+void visibility
 export {}
 `
 
@@ -96,7 +110,8 @@ describe.skipIf(!servicesRequired && !(nodePath && hasPythonWebsockets && hasChr
 
     /** Starts `cmd`, waits for READY, writes a team memory, and returns the JSON it printed last. */
     async function runExample(cmd: string[], cwd: string, content: string) {
-      const proc = Bun.spawn(cmd, { cwd, stdout: 'pipe', stderr: 'pipe' })
+      const env = { ...process.env, PUO_MEMO_URL: wsUrl }
+      const proc = Bun.spawn(cmd, { cwd, env, stdout: 'pipe', stderr: 'pipe' })
       const reader = proc.stdout.getReader()
       let out = ''
       while (!out.includes('READY')) {
@@ -159,7 +174,7 @@ describe.skipIf(!servicesRequired && !(nodePath && hasPythonWebsockets && hasChr
       )
       writeFileSync(
         join(app, 'app.ts'),
-        `${jsExample(wsUrl, await token('ts'))
+        `${jsExample(await token('ts'))
           .replace('const seen = []', 'const seen: string[] = []')
           .replace('(memory) =>', '(memory: { content: string }) =>')}${typeErrors}`,
       )
@@ -168,14 +183,14 @@ describe.skipIf(!servicesRequired && !(nodePath && hasPythonWebsockets && hasChr
 
     test('Node with ws installed runs the example (the client finds ws by itself)', async () => {
       const app = appWith(tarball, ['ws@8'])
-      writeFileSync(join(app, 'app.mjs'), jsExample(wsUrl, await token('node')))
+      writeFileSync(join(app, 'app.mjs'), jsExample(await token('node')))
       const out = await runExample([nodePath ?? 'node', 'app.mjs'], app, 'seen by node')
       expect(out.seen).toEqual(['seen by node'])
     }, 120_000)
 
     test('Bun runs the example', async () => {
       const app = appWith(tarball)
-      writeFileSync(join(app, 'app.mjs'), jsExample(wsUrl, await token('bun')))
+      writeFileSync(join(app, 'app.mjs'), jsExample(await token('bun')))
       const out = await runExample([process.execPath, 'app.mjs'], app, 'seen by bun')
       expect(out.seen).toEqual(['seen by bun'])
     }, 120_000)
@@ -196,9 +211,11 @@ def handle_new_memory(data):
     seen.append(data["memory"]["content"])
 
 async def main():
-    ws = PuoMemoWebSocket(token=${JSON.stringify(await token('py'))}, url=${JSON.stringify(wsUrl)})
+    # --- the example (the token in place of "...") ---
+    ws = PuoMemoWebSocket(token=${JSON.stringify(await token('py'))})
     ws.on("memory.created", handle_new_memory)
     await ws.connect()
+    # --- end of the example ---
     print("READY", flush=True)
     for _ in range(500):
         if seen:
@@ -227,13 +244,14 @@ const authToken = ${JSON.stringify(tok)}
 
 function Memories() {
   const [memories, setMemories] = useState([])
+  // --- the example ---
   const { isConnected } = usePuoMemoWebSocket({
     token: authToken,
-    url: ${JSON.stringify(wsUrl)},
     onMemoryCreated: (data) => {
-      setMemories(prev => [data.memory, ...prev])
+      setMemories(prev => [data.memory, ...prev]);
     }
-  })
+  });
+  // --- end of the example ---
   return (
     <div>
       <p id="state">{isConnected ? 'live' : 'connecting'}</p>
@@ -247,23 +265,27 @@ createRoot(document.getElementById('root')).render(<Memories />)
       )
       sh([process.execPath, 'build', 'page.jsx', '--outdir', 'dist', '--target', 'browser'], app)
       const js = await Bun.file(join(app, 'dist/page.js')).text()
-      const site = Bun.serve({
-        port: 0,
-        hostname: '127.0.0.1',
-        fetch: (req) =>
-          new URL(req.url).pathname === '/page.js'
-            ? new Response(js, { headers: { 'content-type': 'text/javascript' } })
-            : new Response(
-                '<!doctype html><div id="root"></div><script type="module" src="/page.js"></script>',
-                {
-                  headers: { 'content-type': 'text/html' },
-                },
-              ),
+      // A fulfilled page has no address space of its own, so chromium's local-network checks would
+      // refuse its socket to the (loopback) server; a real deployment serves both from one host.
+      const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [...chromiumArgs, '--disable-features=LocalNetworkAccessChecks'],
       })
-      const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
       try {
         const page = await browser.newPage()
-        await page.goto(`http://127.0.0.1:${site.port}/`)
+        // The app is served from the server's origin (as a deployment would), so the hook's default
+        // URL, the page's host, reaches the server; the socket itself is not intercepted.
+        await page.route(
+          (url) => url.origin === server.url && url.pathname.startsWith('/app/'),
+          (route) =>
+            new URL(route.request().url()).pathname === '/app/page.js'
+              ? route.fulfill({ body: js, contentType: 'text/javascript' })
+              : route.fulfill({
+                  body: '<!doctype html><div id="root"></div><script type="module" src="/app/page.js"></script>',
+                  contentType: 'text/html',
+                }),
+        )
+        await page.goto(`${server.url}/app/`)
         await page.waitForFunction(() => document.querySelector('#state')?.textContent === 'live')
         await Bun.sleep(200)
         await fetch(`${server.url}/api/v4/memories`, {
@@ -279,7 +301,6 @@ createRoot(document.getElementById('root')).render(<Memories />)
         )
       } finally {
         await browser.close()
-        site.stop(true)
       }
     }, 120_000)
   },

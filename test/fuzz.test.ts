@@ -187,7 +187,7 @@ const headersArb = (c: Credentials) =>
         ),
         headerText.map((h) => `Bearer ${h}`),
       ),
-      'x-api-key': fc.oneof(headerText, fc.constantFrom('pm_abcdefgh_' + 'x'.repeat(32))),
+      'x-api-key': fc.oneof(headerText, fc.constantFrom(`pm_abcdefgh_${'x'.repeat(32)}`)),
       'content-type': fc.oneof(
         fc.constantFrom(
           'application/json',
@@ -289,7 +289,7 @@ const frameArb = fc.oneof(
     weight: 1,
     arbitrary: fc.constantFrom(
       'x'.repeat(20_000),
-      '{"type":"ping","data":"' + 'y'.repeat(17_000) + '"}',
+      `{"type":"ping","data":"${'y'.repeat(17_000)}"}`,
     ),
   },
 )

@@ -43,7 +43,10 @@ export interface WebSocketLike {
 export type WebSocketClass = new (url: string) => WebSocketLike
 
 export interface PuoMemoOptions {
-  /** ws(s)://host/api/v4/ws; defaults to the page's host in a browser, else ws://localhost:3000/api/v4/ws. */
+  /**
+   * ws(s)://host/api/v4/ws. Defaults to the page's host in a browser; elsewhere to the environment's
+   * PUO_MEMO_URL, else ws://localhost:3000/api/v4/ws.
+   */
   url?: string
   /** Defaults to globalThis.WebSocket. */
   WebSocket?: WebSocketClass
@@ -459,8 +462,12 @@ export class PuoMemoWebSocket {
 
   private url(): string {
     if (this.opts.url) return this.opts.url
-    const loc = (globalThis as { location?: { protocol: string; host: string } }).location
-    if (!loc?.host) return 'ws://localhost:3000/api/v4/ws'
+    const g = globalThis as {
+      location?: { protocol: string; host: string }
+      process?: { env?: Record<string, string | undefined> }
+    }
+    const loc = g.location
+    if (!loc?.host) return g.process?.env?.PUO_MEMO_URL || 'ws://localhost:3000/api/v4/ws'
     return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/api/v4/ws`
   }
 }

@@ -1,6 +1,6 @@
 """PUO Memo real-time client for Python (asyncio, the `websockets` library).
 
-    ws = PuoMemoWebSocket(token="...", url="ws://localhost:3000/api/v4/ws")
+    ws = PuoMemoWebSocket(token="...")  # url: PUO_MEMO_URL, else ws://localhost:3000/api/v4/ws
     ws.on("memory.created", handle_new_memory)
     await ws.connect()
 
@@ -12,6 +12,7 @@ offline queue for frames sent while disconnected, and a watchdog that reconnects
 import asyncio
 import inspect
 import json
+import os
 import random
 import time
 import uuid
@@ -20,12 +21,23 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Union
 
 import websockets
 
-#: Called with (data) or (data, frame); may be a coroutine function.
+from .frames import ChannelName, HistoryData, MemoryJson, OnlineUser, ServerFrame
+
+#: Called with (data) or (data, frame: ServerFrame); may be a coroutine function. The shapes of every
+#: frame and its data are in puo_memo.frames (generated from the server's protocol schemas).
 Handler = Callable[..., Union[None, Awaitable[None]]]
 #: Returns a fresh token (or a coroutine resolving to one); called before every connect.
 TokenSource = Callable[[], Union[str, Awaitable[str]]]
 
-__all__ = ["PuoMemoWebSocket", "AuthenticationError"]
+__all__ = [
+    "PuoMemoWebSocket",
+    "AuthenticationError",
+    "ChannelName",
+    "HistoryData",
+    "MemoryJson",
+    "OnlineUser",
+    "ServerFrame",
+]
 
 
 class AuthenticationError(ConnectionError):
@@ -44,9 +56,9 @@ class PuoMemoWebSocket:
     def __init__(
         self,
         token: Optional[str] = None,
-        url: str = "ws://localhost:3000/api/v4/ws",
+        url: Optional[str] = None,
         get_token: Optional[TokenSource] = None,
-        channels: Iterable[str] = ("memories",),
+        channels: Iterable[ChannelName] = ("memories",),
         min_delay: float = 0.5,
         max_delay: float = 30.0,
         ping_interval: float = 25.0,
@@ -56,7 +68,7 @@ class PuoMemoWebSocket:
     ) -> None:
         if token is None and get_token is None:
             raise ValueError("give token= or get_token=")
-        self.url = url
+        self.url = url or os.environ.get("PUO_MEMO_URL") or "ws://localhost:3000/api/v4/ws"
         self.state: str = "idle"
         self.last_seq: Optional[int] = None
         self.epoch: Optional[str] = None
@@ -124,7 +136,7 @@ class PuoMemoWebSocket:
                 pass
         await self._set_state("closed")
 
-    async def subscribe(self, channel: str) -> None:
+    async def subscribe(self, channel: ChannelName) -> None:
         if channel not in self._channels:
             self._channels.append(channel)
         await self.send("subscribe", self._subscription(channel))
