@@ -14,7 +14,6 @@ import { errorHandler } from './http/error-handler.ts'
 import { clientPageController } from './hub/client-page.ts'
 import { realtimeStatusController, type StatusDeps } from './hub/status.ts'
 import { memoriesController } from './memories/controller.ts'
-import { createBatcher } from './memories/create-batch.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
 import { httpMetrics, requestLog, requestSpanName } from './telemetry/http.ts'
 import type { Logger } from './telemetry/logger.ts'
@@ -49,7 +48,6 @@ export function createApp(deps: AppDeps) {
     db: deps.database.db,
     embedder: deps.embedder,
     onCommitted: deps.onCommitted,
-    creates: createBatcher(deps.database.db),
   }
   // normalize: false makes `additionalProperties: false` refuse unknown fields instead of dropping them.
   let routes: RouteList = []

@@ -2,10 +2,8 @@
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { asc, eq } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
-import { events, type MemoryRow, memories } from '../src/db/schema.ts'
+import { events, memories } from '../src/db/schema.ts'
 import { appendEvent } from '../src/events/log.ts'
-import { createBatcher } from '../src/memories/create-batch.ts'
-import { toMemoryDto } from '../src/memories/dto.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { backends } from './support/db.ts'
 
@@ -16,25 +14,6 @@ const subject = (tenantId: string) => ({
   visibility: 'team' as const,
 })
 const deleted = (memoryId: string) => ({ type: 'memory.deleted' as const, payload: { memoryId } })
-const newRow = (tenantId: string, content: string): MemoryRow => {
-  const now = new Date()
-  return {
-    id: Bun.randomUUIDv7(),
-    tenantId,
-    ownerId: 'u',
-    title: null,
-    content,
-    tags: ['t'],
-    metadata: { k: content },
-    visibility: 'team',
-    version: 1,
-    embedding: null,
-    embeddingStatus: 'pending',
-    embeddingModel: null,
-    createdAt: now,
-    updatedAt: now,
-  }
-}
 
 for (const backend of backends) {
   describe.skipIf(!backend.isAvailable)(`event log on ${backend.name}`, () => {
@@ -72,42 +51,6 @@ for (const backend of backends) {
         const memory = (e.payload as { memory: { id: string } }).memory
         expect(memory.id).toBe(e.memoryId)
       }
-    })
-
-    test('grouped creates: one statement for many tenants, each tenant gap-free in arrival order', async () => {
-      const creates = createBatcher(database.db)
-      const tenants = [t.tenant(), t.tenant(), t.tenant()]
-      const rows = Array.from({ length: 30 }, (_, i) => newRow(tenants[i % 3] as string, `g${i}`))
-      const stored = await Promise.all(rows.map((row) => creates.create(row, toMemoryDto(row))))
-      expect(stored.map((e) => e.memoryId)).toEqual(rows.map((r) => r.id))
-      for (const tenant of tenants) {
-        const mine = rows.filter((r) => r.tenantId === tenant).map((r) => r.id)
-        const log = await logOf(tenant)
-        expect(log.map((e) => e.seq)).toEqual(mine.map((_, i) => i + 1))
-        expect(log.map((e) => e.memoryId)).toEqual(mine)
-      }
-    })
-
-    test('a grouped create that fails fails alone: the others are written and answered', async () => {
-      const creates = createBatcher(database.db)
-      const tenant = t.tenant()
-      const first = newRow(tenant, 'first')
-      await creates.create(first, toMemoryDto(first))
-      const rows = [
-        newRow(tenant, 'a'),
-        { ...newRow(tenant, 'dup'), id: first.id },
-        newRow(tenant, 'b'),
-      ]
-      const outcomes = await Promise.allSettled(
-        [newRow(tenant, 'lead'), ...rows].map((row) => creates.create(row, toMemoryDto(row))),
-      )
-      expect(outcomes.map((o) => o.status)).toEqual([
-        'fulfilled',
-        'fulfilled',
-        'rejected',
-        'fulfilled',
-      ])
-      expect((await logOf(tenant)).map((e) => e.seq)).toEqual([1, 2, 3, 4])
     })
 
     test('seq follows commit order: a second writer waits for the first to commit', async () => {

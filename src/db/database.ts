@@ -1,6 +1,6 @@
 // The database seam: one drizzle API over two drivers (embedded PGlite, PostgreSQL via postgres.js).
 
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
 import type * as schema from './schema.ts'
 
@@ -21,9 +21,3 @@ export interface Database {
 }
 
 export const migrationsFolder = new URL('./migrations', import.meta.url).pathname
-
-/** Rows of a raw statement: postgres.js answers with the rows, PGlite with `{ rows }`. */
-export async function rowsOf<T>(db: Db | Tx, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as T[] | { rows: T[] }
-  return Array.isArray(result) ? result : result.rows
-}

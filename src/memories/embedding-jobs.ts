@@ -1,8 +1,7 @@
 // Queries of the embedding job queue: claim due jobs, finish them, or schedule a retry.
-import { and, eq, type SQL, sql } from 'drizzle-orm'
-import { type Db, rowsOf, type Tx } from '../db/database.ts'
-import { embeddingJobs } from '../db/schema.ts'
-import type { CteWrite } from '../events/log.ts'
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
+import type { Db, Tx } from '../db/database.ts'
+import { embeddingJobs, memories } from '../db/schema.ts'
 
 export interface ClaimedJob {
   memoryId: string
@@ -21,50 +20,49 @@ export async function claimJobs(
   now: Date,
   leaseUntil: Date,
 ): Promise<ClaimedJob[]> {
-  // One statement: the due jobs are locked (skipping those another worker holds), leased, and read
-  // with their memories' content.
-  const rows = await rowsOf<{
-    memory_id: string
-    tenant_id: string
-    attempts: number
-    content: string
-  }>(
-    db,
-    sql`with due as (
-        select memory_id from embedding_jobs
-        where run_after <= ${now.toISOString()}::timestamptz
-          and (claimed_until is null or claimed_until < ${now.toISOString()}::timestamptz)
-        order by run_after
-        limit ${limit}
-        for update skip locked
-      ),
-      claimed as (
-        update embedding_jobs j
-        set claimed_until = ${leaseUntil.toISOString()}::timestamptz, attempts = j.attempts + 1
-        from due where j.memory_id = due.memory_id
-        returning j.memory_id, j.tenant_id, j.attempts
+  return db.transaction(async (tx) => {
+    const due = await tx
+      .select({ memoryId: embeddingJobs.memoryId })
+      .from(embeddingJobs)
+      .where(
+        and(
+          lte(embeddingJobs.runAfter, now),
+          or(isNull(embeddingJobs.claimedUntil), lt(embeddingJobs.claimedUntil, now)),
+        ),
       )
-      select c.memory_id, c.tenant_id, c.attempts, m.content
-      from claimed c join memories m on m.id = c.memory_id`,
-  )
-  return rows.map((r) => ({
-    memoryId: r.memory_id,
-    tenantId: r.tenant_id,
-    attempts: Number(r.attempts),
-    content: r.content,
-  }))
-}
-
-/** Removes the jobs of the memories `ids` (a subquery) selects, as a write in their results' statement. */
-export function finishJobsWrite(ids: SQL): CteWrite {
-  return {
-    name: 'finished_jobs',
-    query: sql`delete from embedding_jobs where memory_id in (${ids}) returning memory_id`,
-  }
+      .orderBy(asc(embeddingJobs.runAfter))
+      .limit(limit)
+      .for('update', { skipLocked: true })
+    if (due.length === 0) return []
+    const ids = due.map((d) => d.memoryId)
+    const claimed = await tx
+      .update(embeddingJobs)
+      .set({ claimedUntil: leaseUntil, attempts: sql`${embeddingJobs.attempts} + 1` })
+      .where(inArray(embeddingJobs.memoryId, ids))
+      .returning({
+        memoryId: embeddingJobs.memoryId,
+        tenantId: embeddingJobs.tenantId,
+        attempts: embeddingJobs.attempts,
+      })
+    const contents = await tx
+      .select({ id: memories.id, content: memories.content })
+      .from(memories)
+      .where(inArray(memories.id, ids))
+    const byId = new Map(contents.map((c) => [c.id, c.content]))
+    return claimed.flatMap((c) => {
+      const content = byId.get(c.memoryId)
+      return content === undefined ? [] : [{ ...c, content }]
+    })
+  })
 }
 
 export async function deleteJob(tx: Tx, memoryId: string): Promise<void> {
   await tx.delete(embeddingJobs).where(eq(embeddingJobs.memoryId, memoryId))
+}
+
+export async function deleteJobs(tx: Tx, memoryIds: string[]): Promise<void> {
+  if (memoryIds.length > 0)
+    await tx.delete(embeddingJobs).where(inArray(embeddingJobs.memoryId, memoryIds))
 }
 
 /** Releases the lease and schedules the next attempt, unless an update re-queued the job meanwhile. */

@@ -1,7 +1,7 @@
 // Background embedding: claims queued jobs, embeds in batches, stores vectors and logs embedding_complete.
-import { sql } from 'drizzle-orm'
 import type { Db } from '../db/database.ts'
-import { appendEventsFrom } from '../events/log.ts'
+import type { MemoryRow } from '../db/schema.ts'
+import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Embedder } from './embedder/embedder.ts'
@@ -9,10 +9,10 @@ import {
   type ClaimedJob,
   claimJobs,
   deleteJob,
-  finishJobsWrite,
+  deleteJobs,
   scheduleRetry,
 } from './embedding-jobs.ts'
-import { findMemory, storeEmbeddings, updateMemoryRowQuietly } from './store.ts'
+import { findMemory, lockMemories, updateMemoryRowQuietly } from './store.ts'
 
 export interface EmbeddingWorkerOptions {
   db: Db
@@ -86,20 +86,56 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
   }
 
   /**
-   * Stores a batch of results in one statement (vectors, finished jobs, events), so the tenants' seq
-   * counters are held only inside the database for that statement and its commit. Results for
-   * since-edited content are dropped by the statement itself. Writers take memory rows, then
-   * counters in tenant order: no cycle of waits can form.
+   * Stores a batch of results in one transaction; results for since-edited content are dropped.
+   * Memory rows are locked first, in id order, and the events are appended last, so the tenants'
+   * seq counters are held only for the appends and the commit (writers take one memory row, then one
+   * counter: no cycle of waits can form).
    */
   async function complete(jobs: ClaimedJob[], vectors: number[][]): Promise<void> {
-    const results = jobs.flatMap((job, i) => {
-      const vector = vectors[i]
-      return vector ? [{ memoryId: job.memoryId, content: job.content, vector }] : []
-    })
-    if (results.length === 0) return
-    const { before, drafts } = storeEmbeddings(results, embedder.model)
-    const logged = await appendEventsFrom(db, drafts, {
-      before: [...before, finishJobsWrite(sql`select id from stored_embeddings`)],
+    const logged = await db.transaction(async (tx) => {
+      const locked = new Map(
+        (
+          await lockMemories(
+            tx,
+            jobs.map((j) => j.memoryId),
+          )
+        ).map((m) => [m.id, m]),
+      )
+      const done: { memory: MemoryRow; dimensions: number }[] = []
+      for (const [i, job] of jobs.entries()) {
+        const vector = vectors[i]
+        const memory = locked.get(job.memoryId)
+        if (!vector || !memory || memory.content !== job.content) continue
+        await updateMemoryRowQuietly(tx, memory.id, {
+          embedding: vector,
+          embeddingStatus: 'ready',
+          embeddingModel: embedder.model,
+        })
+        done.push({ memory, dimensions: vector.length })
+      }
+      await deleteJobs(
+        tx,
+        done.map((d) => d.memory.id),
+      )
+      const out: StoredEvent[] = []
+      for (const { memory, dimensions } of done) {
+        out.push(
+          await appendEvent(
+            tx,
+            {
+              tenantId: memory.tenantId,
+              memoryId: memory.id,
+              ownerId: memory.ownerId,
+              visibility: memory.visibility,
+            },
+            {
+              type: 'memory.embedding_complete',
+              payload: { memoryId: memory.id, model: embedder.model, dimensions },
+            },
+          ),
+        )
+      }
+      return out
     })
     for (const event of logged) onCommitted(event)
   }

@@ -16,7 +16,6 @@ import {
 import { parseInstant } from '../input/instant.ts'
 import type { MemoryJson } from '../protocol/memory.ts'
 import { dbSpan } from '../telemetry/spans.ts'
-import type { CreateBatcher } from './create-batch.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { toMemoryDto } from './dto.ts'
 import type { Embedder } from './embedder/embedder.ts'
@@ -26,8 +25,8 @@ import {
   enqueueEmbedding,
   findMemory,
   listPage,
+  newMemoryWrites,
   searchByVector,
-  subjectOf,
   updateMemoryRow,
 } from './store.ts'
 
@@ -36,8 +35,6 @@ export interface MemoryDeps {
   embedder: Embedder
   /** Called after each commit with the event it wrote (wakes the relay and the embedding worker). */
   onCommitted: (event: StoredEvent) => void
-  /** Creates on this instance, written in shared statements (group commit). */
-  creates: CreateBatcher
 }
 
 export async function createMemory(
@@ -64,7 +61,15 @@ export async function createMemory(
     updatedAt: now,
   }
   const memory = toMemoryDto(row)
-  const event = await dbSpan('memory.create', () => deps.creates.create(row, memory))
+  // One statement (row, embedding job, event): atomic without a transaction, one round trip.
+  const event = await dbSpan('memory.create', () =>
+    appendEvent(
+      deps.db,
+      subjectOf(row),
+      { type: 'memory.created', payload: { memory } },
+      { before: newMemoryWrites(deps.db, row) },
+    ),
+  )
   deps.onCommitted(event)
   return memory
 }
@@ -217,6 +222,20 @@ export async function searchMemories(
   return {
     data: hits.map((h) => ({ memory: toMemoryDto(h.row), score: h.score })),
     model: deps.embedder.model,
+  }
+}
+
+function subjectOf(row: {
+  tenantId: string
+  id: string
+  ownerId: string
+  visibility: 'private' | 'team'
+}) {
+  return {
+    tenantId: row.tenantId,
+    memoryId: row.id,
+    ownerId: row.ownerId,
+    visibility: row.visibility,
   }
 }
 

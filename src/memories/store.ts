@@ -1,10 +1,7 @@
 // Memory rows and their embedding jobs: the drizzle queries, with no policy in them.
-import { and, desc, eq, gte, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
 import { embeddingJobs, type MemoryRow, memories, type Visibility } from '../db/schema.ts'
-import { appendEvents, type CteWrite } from '../events/log.ts'
-import type { EventSubject, StoredEvent } from '../events/types.ts'
-import type { MemoryJson } from '../protocol/memory.ts'
 
 /** Rows this user may read in this tenant: team rows, and their own private rows. */
 export function visibleTo(tenantId: string, userId: string): SQL {
@@ -15,61 +12,21 @@ export function visibleTo(tenantId: string, userId: string): SQL {
 }
 
 /**
- * New memories, their embedding jobs and their `memory.created` events in one statement (one round
- * trip, atomic without a transaction; the jobs' foreign keys are checked at its end). Returns the
- * events in the order of `rows`.
+ * The writes of a new memory as CTEs, to run in one statement with its event (see appendEvent):
+ * the row itself, and its embedding job (checked against the row at the end of the statement).
  */
-export function insertMemories(
-  db: Db,
-  rows: readonly { row: MemoryRow; memory: MemoryJson }[],
-): Promise<StoredEvent[]> {
-  const input = rows.map(({ row }) => ({
-    id: row.id,
-    tenant_id: row.tenantId,
-    owner_id: row.ownerId,
-    title: row.title,
-    content: row.content,
-    tags: row.tags,
-    metadata: row.metadata,
-    visibility: row.visibility,
-    created_at: row.createdAt.toISOString(),
-  }))
-  const before = [
-    {
-      name: 'new_rows',
-      query: sql`select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as r(
-        id uuid, tenant_id text, owner_id text, title text, content text, tags text[],
-        metadata jsonb, visibility text, created_at timestamptz)`,
-    },
-    {
-      name: 'new_memories',
-      query: sql`insert into memories (id, tenant_id, owner_id, title, content, tags, metadata,
-          visibility, version, embedding_status, created_at, updated_at)
-        select id, tenant_id, owner_id, title, content, tags, metadata, visibility, 1, 'pending',
-          created_at, created_at
-        from new_rows returning id`,
-    },
-    {
-      name: 'new_jobs',
-      query: sql`insert into embedding_jobs (memory_id, tenant_id, run_after)
-        select id, tenant_id, created_at from new_rows returning memory_id`,
-    },
+export function newMemoryWrites(db: Db, row: MemoryRow) {
+  return [
+    db.$with('new_memory').as(db.insert(memories).values(row).returning({ id: memories.id })),
+    db
+      .$with('new_job')
+      .as(
+        db
+          .insert(embeddingJobs)
+          .values({ memoryId: row.id, tenantId: row.tenantId, runAfter: row.createdAt })
+          .returning({ memoryId: embeddingJobs.memoryId }),
+      ),
   ]
-  const drafts = rows.map(({ row, memory }) => ({
-    subject: subjectOf(row),
-    event: { type: 'memory.created' as const, payload: { memory } },
-  }))
-  return appendEvents(db, drafts, { before })
-}
-
-/** Where a memory's events are routed. */
-export function subjectOf(row: MemoryRow): EventSubject {
-  return {
-    tenantId: row.tenantId,
-    memoryId: row.id,
-    ownerId: row.ownerId,
-    visibility: row.visibility,
-  }
 }
 
 /** `forUpdate` holds the row lock until the transaction ends (optimistic checks happen under it). */
@@ -86,6 +43,17 @@ export async function findMemory(
     .limit(1)
   const [row] = opts.forUpdate ? await q.for('update') : await q
   return row
+}
+
+/** Locks the given rows in id order (a fixed order, so concurrent lockers cannot deadlock). */
+export function lockMemories(tx: Tx, ids: string[]): Promise<MemoryRow[]> {
+  if (ids.length === 0) return Promise.resolve([])
+  return tx
+    .select()
+    .from(memories)
+    .where(inArray(memories.id, ids))
+    .orderBy(asc(memories.id))
+    .for('update')
 }
 
 export async function updateMemoryRow(
@@ -185,47 +153,6 @@ export async function searchByVector(
     .orderBy(desc(score), desc(memories.id))
     .limit(q.limit)
   return rows.map((r) => ({ row: r.row, score: Number(r.score) }))
-}
-
-/**
- * Stores embeddings, as writes in the statement that logs their `memory.embedding_complete` events:
- * a result is kept only if its memory still has the content it was computed from (compared by MD5,
- * under the row lock the update takes), with status ready, no version bump and no updated_at (the
- * content did not change). `drafts` yields one event per stored embedding, for appendEventsFrom.
- */
-export function storeEmbeddings(
-  results: readonly { memoryId: string; content: string; vector: number[] }[],
-  model: string,
-): { before: CteWrite[]; drafts: SQL } {
-  const input = results.map((r) => ({
-    id: r.memoryId,
-    content_md5: new Bun.CryptoHasher('md5').update(r.content).digest('hex'),
-    embedding: r.vector,
-    event_id: Bun.randomUUIDv7(),
-  }))
-  const before: CteWrite[] = [
-    {
-      name: 'results',
-      query: sql`select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
-        as r(id uuid, content_md5 text, embedding real[], event_id uuid)`,
-    },
-    {
-      name: 'stored_embeddings',
-      query: sql`update memories m
-        set embedding = r.embedding, embedding_status = 'ready', embedding_model = ${model}
-        from results r
-        where m.id = r.id and md5(m.content) = r.content_md5
-        returning m.id, m.tenant_id, m.owner_id, m.visibility, r.event_id,
-          cardinality(r.embedding) as dimensions`,
-    },
-  ]
-  const drafts = sql`select (row_number() over (order by s.id))::int as ord, s.event_id as id,
-      s.tenant_id, 'memory.embedding_complete' as type, s.id as memory_id, s.owner_id, s.visibility,
-      jsonb_build_object('memoryId', s.id, 'model', ${model}::text, 'dimensions', s.dimensions)
-        as payload,
-      null::timestamptz as created_at
-    from stored_embeddings s`
-  return { before, drafts }
 }
 
 /** Changes columns that are not the memory's content (embedding state): no version bump, no updated_at. */
