@@ -7,7 +7,7 @@ import type { Instance } from '../src/server.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { contractProblem, contractViolations, seenFrameTypes } from './support/contract.ts'
 import { pgliteBackend } from './support/db.ts'
-import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
+import { openSocket, restOf, startTestInstance, wsUrl } from './support/realtime.ts'
 
 let instance: Instance
 let t: TestApp
@@ -19,11 +19,7 @@ beforeAll(async () => {
 afterAll(() => instance.stop())
 
 const rest = (method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${instance.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }).then(async (r) => (r.status === 204 ? null : await r.json()))
+  restOf(instance)(method, path, token, body).then((r) => r.body)
 
 test('an instance sends every type of frame the contract names, each matching its schema', async () => {
   const tenant = t.tenant()

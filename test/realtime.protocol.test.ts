@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Instance } from '../src/server.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
-import { openSocket, settle, startTestInstance, wsUrl } from './support/realtime.ts'
+import { openSocket, restOf, settle, startTestInstance, wsUrl } from './support/realtime.ts'
 
 describe('WebSocket protocol', () => {
   let instance: Instance
@@ -16,11 +16,7 @@ describe('WebSocket protocol', () => {
   afterAll(() => instance.stop())
 
   const rest = (method: string, path: string, token: string, body?: unknown) =>
-    fetch(`${instance.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }).then(async (r) => ({ status: r.status, body: r.status === 204 ? null : await r.json() }))
+    restOf(instance)(method, path, token, body)
 
   const upgradeStatus = async (query: string, headers: Record<string, string> = {}) => {
     const res = await fetch(`${instance.url}/api/v4/ws${query}`, {

@@ -32,7 +32,10 @@ export interface ClientFrameDeps {
 }
 
 const clientFrame = TypeCompiler.Compile(ClientFrame)
-const FRAME_TYPES: readonly unknown[] = ClientFrame.anyOf.map((f) => f.properties.type.const)
+const FRAME_TYPES: readonly string[] = ClientFrame.anyOf.map((f) => f.properties.type.const)
+/** Frame types whose data names a channel (an unknown one is `unknown_channel`, not `invalid_frame`). */
+const WITH_CHANNEL: readonly unknown[] = ['subscribe', 'unsubscribe']
+const TYPE_FIELD = new RegExp(`"type"\\s*:\\s*"(${FRAME_TYPES.join('|')})"`)
 
 export function createClientFrames(deps: ClientFrameDeps) {
   const { registry, limits, send, sendError, closeWith, subscribe, unsubscribe } = deps
@@ -82,7 +85,7 @@ export function createClientFrames(deps: ClientFrameDeps) {
     const rawId = (msg as { id?: unknown }).id
     const id = typeof rawId === 'string' && rawId.length <= 128 ? rawId : undefined
     const type = (msg as { type?: unknown }).type
-    if (!FRAME_TYPES.includes(type)) {
+    if (!(FRAME_TYPES as readonly unknown[]).includes(type)) {
       return sendError(
         ws,
         ErrorCode.unknownType,
@@ -91,7 +94,7 @@ export function createClientFrames(deps: ClientFrameDeps) {
       )
     }
     const channel = (msg as { data?: { channel?: unknown } }).data?.channel
-    if (typeof channel === 'string' && !isChannel(channel)) {
+    if (WITH_CHANNEL.includes(type) && typeof channel === 'string' && !isChannel(channel)) {
       return sendError(
         ws,
         ErrorCode.unknownChannel,
@@ -132,6 +135,6 @@ export function createClientFrames(deps: ClientFrameDeps) {
 /** The frame type for metrics, read cheaply and bounded to the protocol's own types. */
 function messageType(raw: string | Buffer): string {
   if (typeof raw !== 'string') return 'binary'
-  const m = /"type"\s*:\s*"(subscribe|unsubscribe|ping|presence|history)"/.exec(raw.slice(0, 512))
+  const m = TYPE_FIELD.exec(raw.slice(0, 512))
   return m?.[1] ?? 'other'
 }

@@ -4,7 +4,8 @@
 import { type Static, Type as T } from '@sinclair/typebox'
 import { CHANNELS } from './codes.ts'
 
-const seq = (description?: string) =>
+/** A position in a tenant's event log. */
+export const seq = (description?: string) =>
   T.Integer({
     minimum: 0,
     maximum: Number.MAX_SAFE_INTEGER,

@@ -2,12 +2,10 @@
 // encode.ts), the suite checks every frame it receives against them, and the SDKs take their types
 // from them. Memory events carry the tenant's log position `seq`; presence is not logged and has none.
 import { type Static, Type as T, type TSchema } from '@sinclair/typebox'
-import { ChannelName } from './client-frames.ts'
+import { ChannelName, seq } from './client-frames.ts'
 import { ErrorCode } from './codes.ts'
 import { MemoryJson } from './memory.ts'
 
-const seq = (description?: string) =>
-  T.Integer({ minimum: 0, ...(description ? { description } : {}) })
 const Time = T.String({ format: 'date-time' })
 
 const serverFrame = <K extends string, D extends TSchema>(type: K, data: D) =>

@@ -131,6 +131,20 @@ export async function openSocket(
   return socket
 }
 
+/** A REST call to `instance` as `token`: status and JSON body (null for 204). */
+export function restOf(instance: Instance) {
+  return (method: string, path: string, token: string, body?: unknown) =>
+    fetch(`${instance.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }).then(async (r) => ({
+      status: r.status,
+      // biome-ignore lint/suspicious/noExplicitAny: test replies are inspected field by field
+      body: (r.status === 204 ? null : await r.json()) as any,
+    }))
+}
+
 /** Waits a moment in which nothing is expected to arrive (for "received nothing else" checks). */
 export const settle = (ms = 100) => Bun.sleep(ms)
 

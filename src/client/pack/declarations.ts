@@ -10,7 +10,7 @@ export interface SchemaModule {
   exports: Record<string, unknown>
 }
 
-const isSchema = (v: unknown): v is TSchema =>
+export const isSchema = (v: unknown): v is TSchema =>
   typeof v === 'object' && v !== null && Kind in (v as object)
 
 /** Declaration file text per module name. */

@@ -6,11 +6,9 @@ import { Kind, OptionalKind, type TSchema } from '@sinclair/typebox'
 import * as clientFrames from '../../protocol/client-frames.ts'
 import * as memory from '../../protocol/memory.ts'
 import * as serverFrames from '../../protocol/server-frames.ts'
+import { isSchema } from './declarations.ts'
 
 export const PYTHON_TYPES_FILE = new URL('../python/puo_memo/frames.py', import.meta.url).pathname
-
-const isSchema = (v: unknown): v is TSchema =>
-  typeof v === 'object' && v !== null && Kind in (v as object)
 
 const pascal = (s: string) =>
   s
