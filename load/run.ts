@@ -71,7 +71,7 @@ for (const t of name === 'reconnect' || name === 'rest' || name === 'cluster'
   ? ['puo' as const]
   : targets) {
   if (name === 'rest') {
-    const server = await startBenchServer({ db, env, ...(serverCpus ? { cpus: serverCpus } : {}) })
+    const server = await startBenchServer(opts)
     try {
       outcomes.push(await rest(p, server, db))
     } finally {

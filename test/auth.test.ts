@@ -63,6 +63,25 @@ describe('authentication', () => {
     ).toString('base64url')
     await expect401({ authorization: `Bearer ${header}.${body}.` }, '')
   })
+  test('a token accepted once (and remembered) is still refused once it has expired', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2
+    const token = await sign({ sub: 'alice', tenant_id: t.tenant() }, TEST_SECRET, exp)
+    const headers = { authorization: `Bearer ${token}` }
+    expect((await t.call('GET', '/api/v4/memories', { headers })).status).toBe(200)
+    expect((await t.call('GET', '/api/v4/memories', { headers })).status).toBe(200)
+    await Bun.sleep(exp * 1000 - Date.now() + 50)
+    await expect401(headers, 'expired')
+  })
+
+  test('the same claims signed with another secret are refused even after a good token was seen', async () => {
+    const claims = { sub: 'alice', tenant_id: t.tenant() }
+    const good = await sign(claims)
+    const headers = { authorization: `Bearer ${good}` }
+    expect((await t.call('GET', '/api/v4/memories', { headers })).status).toBe(200)
+    const forged = `${good.split('.').slice(0, 2).join('.')}.${(await sign(claims, 'x'.repeat(40))).split('.')[2]}`
+    await expect401({ authorization: `Bearer ${forged}` }, 'signature')
+  })
+
   test('malformed and unknown API keys', async () => {
     await expect401({ 'x-api-key': 'hello' }, 'malformed')
     await expect401({ 'x-api-key': `pm_abcdefgh_${'A'.repeat(32)}` }, 'not valid')

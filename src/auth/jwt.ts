@@ -41,8 +41,33 @@ export async function signToken(secret: string, claims: TokenClaims): Promise<st
 
 export class InvalidTokenError extends Error {}
 
-/** Throws InvalidTokenError with a message safe to show the caller. */
+/** Most verified tokens remembered per secret; past it the oldest is forgotten first. */
+const VERIFIED_CACHE_SIZE = 10_000
+const verified = new Map<string, Map<string, Principal>>()
+
+/**
+ * Throws InvalidTokenError with a message safe to show the caller. A token that verified once is
+ * remembered (the same token string, the same secret) until its `exp`, so a client sending it on
+ * every request pays for the signature check once; a different or changed token is checked afresh.
+ */
 export async function verifyToken(secret: string, token: string): Promise<Principal> {
+  let known = verified.get(secret)
+  const hit = known?.get(token)
+  if (hit && (hit.expiresAt ?? 0) * 1000 > Date.now()) return hit
+  if (hit) known?.delete(token)
+  const principal = await verifySignedToken(secret, token)
+  if (principal.expiresAt !== undefined) {
+    if (!known) {
+      known = new Map()
+      verified.set(secret, known)
+    }
+    if (known.size >= VERIFIED_CACHE_SIZE) known.delete(known.keys().next().value as string)
+    known.set(token, principal)
+  }
+  return principal
+}
+
+async function verifySignedToken(secret: string, token: string): Promise<Principal> {
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload']
   try {
     ;({ payload } = await jwtVerify(token, await verifyKeyOf(secret), {
@@ -83,12 +108,13 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
       throw new InvalidTokenError(`Token claim "${claim}" must be a number of seconds`)
     }
   }
-  return {
+  // Shared by every request that sends this token (see verifyToken): never changed after this.
+  return Object.freeze({
     tenantId,
     userId: payload.sub,
     ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
-    scopes,
+    scopes: Object.freeze([...scopes]),
     via: 'jwt',
     ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}),
-  }
+  } as const)
 }

@@ -31,7 +31,7 @@ export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
     // At most ~1 s (with jitter) bounds both.
     backoff: reconnectDelaySeconds,
   })
-  const db = drizzle(client, { schema })
+  const db = drizzle(preparing(client), { schema })
   return {
     db: db as unknown as Db,
     driver: 'postgres',
@@ -51,4 +51,33 @@ export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
     },
     close: () => client.end({ timeout: 5 }),
   }
+}
+
+/** What postgres.js gives a query, a transaction or a savepoint: `unsafe`, and `begin` or `savepoint`. */
+interface Runner {
+  unsafe(query: string, args?: unknown[], opts?: object): unknown
+  begin?: (...args: unknown[]) => Promise<unknown>
+  savepoint?: (...args: unknown[]) => Promise<unknown>
+}
+
+/**
+ * drizzle runs every query unnamed, and postgres.js then describes each parameterised statement
+ * before executing it: two round trips per query. Named statements are described once per connection
+ * and afterwards cost one round trip; this makes drizzle's queries named, in transactions too. The
+ * statements are the application's own (a bounded set of shapes), so the per-connection cache stays
+ * small.
+ */
+function preparing<C>(client: C): C {
+  const sql = client as unknown as Runner
+  const unsafe = sql.unsafe.bind(sql)
+  sql.unsafe = (query, args, opts) => unsafe(query, args, { ...opts, prepare: true })
+  for (const key of ['begin', 'savepoint'] as const) {
+    const open = sql[key]?.bind(sql)
+    if (!open) continue
+    sql[key] = (...a: unknown[]) => {
+      const fn = a.pop() as (tx: unknown) => unknown
+      return open(...a, (tx: unknown) => fn(preparing(tx)))
+    }
+  }
+  return client
 }

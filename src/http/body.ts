@@ -83,6 +83,10 @@ function isJson(contentType: string | undefined): boolean {
 /** Reads the body as it streams in, giving up (413) as soon as it passes `limit` bytes. */
 async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0)
+  // A declared length was checked against the limit on arrival, and HTTP framing holds the body to
+  // it: read at once. Only chunked bodies, of unknown length, are counted while they stream.
+  if (request.headers.has('content-length') && !request.headers.has('transfer-encoding'))
+    return new Uint8Array(await request.arrayBuffer())
   const chunks: Uint8Array[] = []
   let size = 0
   const reader = request.body.getReader()

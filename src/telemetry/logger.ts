@@ -31,7 +31,10 @@ export function createLogger(
   base: Fields = {},
   destination?: pino.DestinationStream,
 ): Logger {
-  const dest = destination ?? pino.destination({ dest: 1, sync: true })
+  // Asynchronous writes: lines logged while a write is in flight go out together in the next one,
+  // so a busy server does not pay a system call per request line. What is pending at exit is
+  // flushed then.
+  const dest = destination ?? stdoutDestination()
   // A closed stdout (EPIPE) must never take the process down: log lines are then dropped.
   ;(dest as unknown as { on?: (e: string, f: () => void) => void }).on?.('error', () => {})
   const root = pino(
@@ -58,4 +61,16 @@ function wrap(p: pino.Logger): Logger {
     error: (msg, f) => p.error(safe(f), msg),
     child: (fields) => wrap(p.child(safe(fields))),
   }
+}
+
+function stdoutDestination(): pino.DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: false })
+  process.once('exit', () => {
+    try {
+      dest.flushSync()
+    } catch {
+      // stdout is gone: nothing can be written any more.
+    }
+  })
+  return dest
 }
