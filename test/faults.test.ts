@@ -177,6 +177,13 @@ describe.skipIf(!isAvailable)('faults', () => {
         if (health !== 200) await Bun.sleep(100)
       }
       expect(health).toBe(200)
+      // The refused create is counted with the status the client got, not as a 500.
+      const metrics = await (await fetch(`${server.url}/metrics`)).text()
+      const creates = metrics
+        .split('\n')
+        .filter((l) => l.startsWith('http_server_request_duration_count{') && l.includes('POST'))
+      expect(creates.some((l) => l.includes('http_response_status_code="503"'))).toBe(true)
+      expect(creates.some((l) => l.includes('http_response_status_code="500"'))).toBe(false)
       expect(server.proc.exitCode).toBeNull()
       await s.close()
     } finally {

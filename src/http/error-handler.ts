@@ -28,54 +28,67 @@ const WHERE: Record<string, string> = { property: 'query', query: 'query', param
 
 /** `routes` is read when an unmatched request arrives, to tell 404 from 405. */
 export function errorHandler(log: Logger, routes: () => RouteList) {
-  return new Elysia({ name: 'error-handler' }).onError(
-    { as: 'global' },
-    ({ code, error: raw, request }) => {
-      // Errors thrown while parsing the body arrive wrapped in Elysia's ParseError.
-      const error = code === 'PARSE' && raw.cause instanceof ApiError ? raw.cause : raw
-      if (error instanceof ApiError) {
-        return jsonError(error.status, error.code, error.message, error.details, error.headers)
-      }
-      if (error instanceof ValidationError) {
-        const details = validationDetails(error)
-        const where = WHERE[error.type] ?? error.type
-        return jsonError(
-          422,
-          'validation_failed',
-          `Invalid ${where}: ${details.map((d) => d.message).join('; ') || 'schema violation'}`,
-          details,
-        )
-      }
-      switch (code) {
-        case 'PARSE':
-          return jsonError(400, 'malformed_json', 'Request body is not valid JSON')
-        case 'NOT_FOUND':
-          return notFoundOrNotAllowed(request, routes())
-      }
-      const context = {
-        requestId: requestIdOf(request),
-        method: request.method,
-        route: new URL(request.url).pathname,
-      }
-      const db = databaseErrorInfo(error)
-      if (isDatabaseUnavailable(error)) {
-        log.warn('database unavailable', { ...context, db })
-        return jsonError(
-          503,
-          'database_unavailable',
-          'The database is unreachable; retry shortly',
-          undefined,
-          { 'retry-after': '5' },
-        )
-      }
-      if (isRejectedValue(db)) {
-        log.warn('database refused a value', { ...context, db })
-        return jsonError(422, 'invalid_value', 'A value in this request cannot be stored')
-      }
-      log.error('unhandled error', { ...context, ...(db ? { db } : { err: error }) })
-      return jsonError(500, 'internal_error', 'Something went wrong on our side')
-    },
-  )
+  return new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, (ctx) => {
+    const response = toResponse(ctx)
+    // The status the client gets, for the request log and the HTTP metric (they read set.status).
+    ctx.set.status = response.status
+    return response
+  })
+
+  function toResponse({
+    code,
+    error: raw,
+    request,
+  }: {
+    code: string | number
+    error: unknown
+    request: Request
+  }): Response {
+    // Errors thrown while parsing the body arrive wrapped in Elysia's ParseError.
+    const error =
+      code === 'PARSE' && raw instanceof Error && raw.cause instanceof ApiError ? raw.cause : raw
+    if (error instanceof ApiError) {
+      return jsonError(error.status, error.code, error.message, error.details, error.headers)
+    }
+    if (error instanceof ValidationError) {
+      const details = validationDetails(error)
+      const where = WHERE[error.type] ?? error.type
+      return jsonError(
+        422,
+        'validation_failed',
+        `Invalid ${where}: ${details.map((d) => d.message).join('; ') || 'schema violation'}`,
+        details,
+      )
+    }
+    switch (code) {
+      case 'PARSE':
+        return jsonError(400, 'malformed_json', 'Request body is not valid JSON')
+      case 'NOT_FOUND':
+        return notFoundOrNotAllowed(request, routes())
+    }
+    const context = {
+      requestId: requestIdOf(request),
+      method: request.method,
+      route: new URL(request.url).pathname,
+    }
+    const db = databaseErrorInfo(error)
+    if (isDatabaseUnavailable(error)) {
+      log.warn('database unavailable', { ...context, db })
+      return jsonError(
+        503,
+        'database_unavailable',
+        'The database is unreachable; retry shortly',
+        undefined,
+        { 'retry-after': '5' },
+      )
+    }
+    if (isRejectedValue(db)) {
+      log.warn('database refused a value', { ...context, db })
+      return jsonError(422, 'invalid_value', 'A value in this request cannot be stored')
+    }
+    log.error('unhandled error', { ...context, ...(db ? { db } : { err: error }) })
+    return jsonError(500, 'internal_error', 'Something went wrong on our side')
+  }
 }
 
 function notFoundOrNotAllowed(request: Request, routes: RouteList): Response {

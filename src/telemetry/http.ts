@@ -48,12 +48,14 @@ export function requestSpanName() {
 }
 
 /**
- * The status sent. Elysia's `set.status` misses some: a returned Response carries its own, and an
- * error Elysia raised itself (no matching route: 404) is only on the context's `error`.
+ * The status sent. A returned Response carries its own; for an error, the error handler puts the
+ * status it answered with (503 for an unreachable database, say) in `set.status`, and the error's own
+ * status is only a fallback (an error raised before any handler ran).
  */
 function statusOf(ctx: { set: { status?: unknown }; responseValue?: unknown }): number {
   if (ctx.responseValue instanceof Response) return ctx.responseValue.status
   const err = (ctx as { error?: { status?: unknown } }).error
+  if (err && typeof ctx.set.status === 'number' && ctx.set.status >= 400) return ctx.set.status
   if (typeof err?.status === 'number') return err.status
   return typeof ctx.set.status === 'number' ? ctx.set.status : 200
 }
