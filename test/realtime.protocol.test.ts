@@ -182,6 +182,22 @@ describe('WebSocket protocol', () => {
     expect(closed.code).toBe(4001)
   })
 
+  test('each socket is closed with 4001 when its own JWT expires, not when another one does', async () => {
+    const tenant = t.tenant()
+    const expOf = (token: string) =>
+      (JSON.parse(atob(token.split('.')[1] as string)) as { exp: number }).exp
+    const soon = await t.token(tenant, 'alice', { ttlSeconds: 1 })
+    const later = await t.token(tenant, 'bob', { ttlSeconds: 3 })
+    const a = await openSocket(wsUrl(instance, `?token=${soon}`))
+    const left = await openSocket(wsUrl(instance, `?token=${soon}`))
+    const c = await openSocket(wsUrl(instance, `?token=${later}`))
+    await left.close()
+    expect((await a.closed).code).toBe(4001)
+    expect(c.ws.readyState).toBe(WebSocket.OPEN)
+    expect((await c.closed).code).toBe(4001)
+    expect(Date.now()).toBeGreaterThanOrEqual(expOf(later) * 1000)
+  })
+
   test('nothing arrives without a subscription', async () => {
     const tenant = t.tenant()
     const tok = await t.token(tenant, 'alice')

@@ -6,7 +6,7 @@ import type { Db } from '../db/database.ts'
 import { unauthorized } from '../http/errors.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { InvalidTokenError, verifyToken } from './jwt.ts'
-import { type Principal, parseScopes } from './principal.ts'
+import { type Principal, parseScopes, sharedScopes } from './principal.ts'
 
 export interface AuthDeps {
   db: Db
@@ -49,5 +49,11 @@ async function fromApiKey(deps: AuthDeps, key: string): Promise<Principal> {
   touchApiKey(deps.db, row.id, new Date()).catch((err: unknown) =>
     deps.log.warn('could not record API key use', { keyId: row.id, err }),
   )
-  return { tenantId: row.tenantId, userId: row.userId, scopes, via: 'api_key', keyId: row.id }
+  return {
+    tenantId: row.tenantId,
+    userId: row.userId,
+    scopes: sharedScopes(scopes),
+    via: 'api_key',
+    keyId: row.id,
+  }
 }

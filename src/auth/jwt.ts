@@ -1,6 +1,6 @@
 // HS256 JWTs: minting (CLI, tests) and verifying into a Principal. Claims: sub, tenant_id, exp, name?, scope?
 import { errors, jwtVerify, SignJWT } from 'jose'
-import { ID_PATTERN, type Principal, parseScopes, type Scope } from './principal.ts'
+import { ID_PATTERN, type Principal, parseScopes, type Scope, sharedScopes } from './principal.ts'
 
 export interface TokenClaims {
   tenantId: string
@@ -113,7 +113,7 @@ async function verifySignedToken(secret: string, token: string): Promise<Princip
     tenantId,
     userId: payload.sub,
     ...(typeof payload.name === 'string' ? { name: payload.name } : {}),
-    scopes: Object.freeze([...scopes]),
+    scopes: sharedScopes(scopes),
     via: 'jwt',
     ...(payload.exp !== undefined ? { expiresAt: payload.exp } : {}),
   } as const)

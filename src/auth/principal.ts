@@ -19,6 +19,22 @@ export interface Principal {
 /** Credentials with no scope claim get read and write. */
 export const DEFAULT_SCOPES: readonly Scope[] = ['read', 'write']
 
+const sharedLists = new Map<string, readonly Scope[]>()
+
+/**
+ * One frozen list per distinct set of scopes, shared by every principal that has it: a frozen array
+ * per connection costs more memory than the rest of the principal.
+ */
+export function sharedScopes(scopes: readonly Scope[]): readonly Scope[] {
+  const key = scopes.join(' ')
+  let list = sharedLists.get(key)
+  if (!list) {
+    list = Object.freeze([...scopes])
+    sharedLists.set(key, list)
+  }
+  return list
+}
+
 export function hasScope(p: Principal, scope: Scope): boolean {
   return p.scopes.includes('admin') || p.scopes.includes(scope)
 }

@@ -44,7 +44,7 @@ export function createClientFrames(deps: ClientFrameDeps) {
     ws.data.lastSeen = performance.now()
     registry.countReceived(ws.data.principal.tenantId)
     m.messagesReceived.add(1, { 'message.type': messageType(raw) })
-    if (!take(ws.data.bucket, limits.ratePerSecond, limits.burst)) {
+    if (!take(ws.data, limits.ratePerSecond, limits.burst)) {
       m.limitRejections.add(1, { limit: 'rate' })
       ws.data.violations++
       if (ws.data.violations > MAX_VIOLATIONS)

@@ -11,12 +11,20 @@ import type { Instruments } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { eventArrived, eventFannedOut } from '../telemetry/spans.ts'
 import { createClientFrames } from './client-frames.ts'
-import type { ConnectionData, SendError, SendFrame, Socket } from './connection.ts'
+import {
+  addChannel,
+  type ConnectionData,
+  dropChannel,
+  type SendError,
+  type SendFrame,
+  type Socket,
+} from './connection.ts'
 import { createCredentialWatch } from './credential-watch.ts'
 import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
 import type { Registry } from './registry.ts'
 import { createRequests } from './requests.ts'
+import { createTokenExpiry } from './token-expiry.ts'
 import { createUpkeep } from './upkeep.ts'
 
 export interface HubLimits {
@@ -72,6 +80,8 @@ export function createHub(opts: HubOptions) {
     intervalMs: opts.syncIntervalMs ?? 1000,
     end: (ws, reason) => closeWith(ws, CloseCode.credentialRevoked, reason),
   })
+
+  const expiry = createTokenExpiry((ws) => closeWith(ws, CloseCode.tokenExpired, 'token expired'))
 
   const send: SendFrame = (ws, type, data, id) => {
     if (ws.data.isClosing) return
@@ -139,8 +149,7 @@ export function createHub(opts: HubOptions) {
       return
     }
     const { tenantId } = ws.data.principal
-    if (!ws.data.channels.has('tenant')) {
-      ws.data.channels.add('tenant')
+    if (addChannel(ws, 'tenant')) {
       ws.subscribe(presenceTopic(tenantId))
       registry.subscribed(ws, 'tenant')
     }
@@ -149,7 +158,7 @@ export function createHub(opts: HubOptions) {
 
   function unsubscribe(ws: Socket, channel: Channel, id: string | undefined): void {
     if (channel === 'memories') return feed.unsubscribe(ws, id)
-    if (ws.data.channels.delete('tenant')) {
+    if (dropChannel(ws, 'tenant')) {
       ws.unsubscribe(presenceTopic(ws.data.principal.tenantId))
       registry.unsubscribed(ws, 'tenant')
     }
@@ -212,7 +221,7 @@ export function createHub(opts: HubOptions) {
       if (registry.tenantConnections(tenantId) === 1) {
         opts.bus.watch(tenantId).catch((err: unknown) => log.warn('bus watch failed', { err }))
       }
-      if (principal.expiresAt !== undefined) armExpiry(ws, principal.expiresAt * 1000)
+      expiry.track(ws)
       send(ws, 'connected', {
         connectionId: ws.data.id,
         userId: principal.userId,
@@ -249,19 +258,12 @@ export function createHub(opts: HubOptions) {
       ws.data.isClosing = true
       upkeep.forget(ws)
       credentials.forget(ws)
-      if (ws.data.expiryTimer) clearTimeout(ws.data.expiryTimer)
+      expiry.forget(ws)
       feed.release(ws)
       const { tenantId } = ws.data.principal
       if (registry.remove(ws)) presence.disconnected(userOf(ws))
       if (registry.tenantConnections(tenantId) === 0) opts.bus.unwatch(tenantId)
     },
-  }
-
-  function armExpiry(ws: Socket, expiresAtMs: number): void {
-    const delay = expiresAtMs - Date.now()
-    if (delay <= 0) return closeWith(ws, CloseCode.tokenExpired, 'token expired')
-    // setTimeout holds at most ~24.8 days; longer tokens are re-armed when the timer fires.
-    ws.data.expiryTimer = setTimeout(() => armExpiry(ws, expiresAtMs), Math.min(delay, 2 ** 31 - 1))
   }
 
   let isSyncing = false
@@ -312,6 +314,7 @@ export function createHub(opts: HubOptions) {
       m.pendingAge.removeCallback(observePendingAge)
       clearInterval(syncer)
       credentials.stop()
+      expiry.stop()
       presence.stop()
     },
   }

@@ -3,7 +3,14 @@ import type { BusEvent } from '../bus/bus.ts'
 import { ErrorCode } from '../protocol/codes.ts'
 import { teamTopic, userTopic } from '../protocol/topics.ts'
 import type { Logger } from '../telemetry/logger.ts'
-import type { SendError, SendFrame, Socket } from './connection.ts'
+import {
+  addChannel,
+  dropChannel,
+  hasChannel,
+  type SendError,
+  type SendFrame,
+  type Socket,
+} from './connection.ts'
 import type { Registry } from './registry.ts'
 import { route } from './router.ts'
 import { createSequencer } from './sequencer.ts'
@@ -99,7 +106,7 @@ export function createMemoryFeed(opts: FeedOptions) {
 
   /** Undo a subscription that could not complete. */
   function abandon(ws: Socket): void {
-    if (ws.data.channels.delete('memories')) registry.unsubscribed(ws, 'memories')
+    if (dropChannel(ws, 'memories')) registry.unsubscribed(ws, 'memories')
     release(ws)
   }
 
@@ -115,14 +122,14 @@ export function createMemoryFeed(opts: FeedOptions) {
   ): Promise<void> {
     const { tenantId, userId } = ws.data.principal
     const { since } = position
-    if (ws.data.channels.has('memories')) {
+    if (hasChannel(ws, 'memories')) {
       const again = { channel: 'memories' as const, seq: sequencer.highWater(tenantId) ?? 0 }
       return void store.logEpoch().then(
         (epoch) => opts.send(ws, 'subscribed', { ...again, epoch }, id),
         () => opts.send(ws, 'subscribed', again, id),
       )
     }
-    ws.data.channels.add('memories')
+    addChannel(ws, 'memories')
     registry.subscribed(ws, 'memories')
     let epoch: string
     try {
@@ -287,7 +294,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     subscribe,
     unsubscribe(ws: Socket, id: string | undefined): void {
       const { tenantId, userId } = ws.data.principal
-      if (ws.data.channels.delete('memories')) {
+      if (dropChannel(ws, 'memories')) {
         ws.unsubscribe(teamTopic(tenantId))
         ws.unsubscribe(userTopic(tenantId, userId))
         registry.unsubscribed(ws, 'memories')

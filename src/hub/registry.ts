@@ -1,6 +1,6 @@
 // Who is connected to this instance: sockets, per-tenant and per-user counts, presence and counters.
 import type { Channel } from '../protocol/frames.ts'
-import type { Socket } from './connection.ts'
+import { channelsOf, type Socket } from './connection.ts'
 
 interface UserState {
   connections: number
@@ -79,7 +79,7 @@ export function createRegistry() {
       const t = tenants.get(tenantId)
       const u = t?.users.get(userId)
       if (!t || !u) return false
-      for (const channel of ws.data.channels) this.unsubscribed(ws, channel)
+      for (const channel of channelsOf(ws)) this.unsubscribed(ws, channel)
       t.connections--
       u.connections--
       if (u.connections === 0) t.users.delete(userId)

@@ -81,10 +81,10 @@ export async function upgradeWebSocket(
   const data: ConnectionData = {
     id: crypto.randomUUID(),
     principal,
-    channels: new Set(),
+    channels: 0,
     openedAt: performance.now(),
     lastSeen: performance.now(),
-    bucket: newBucket(opts.burst),
+    ...newBucket(opts.burst),
     violations: 0,
     isClosing: false,
     isWatching: false,

@@ -13,10 +13,14 @@ export function createLocalPresence(): PresenceStore {
     }
     return t
   }
+  // Entries are updated in place: a refresh of every online user allocates nothing.
   const set = (u: PresenceUser, until: number) => {
-    const prev = entriesOf(u.tenantId).get(u.userId)
-    const name = u.name ?? prev?.name
-    entriesOf(u.tenantId).set(u.userId, { until, ...(name ? { name } : {}) })
+    const entries = entriesOf(u.tenantId)
+    const prev = entries.get(u.userId)
+    if (prev) {
+      prev.until = until
+      if (u.name) prev.name = u.name
+    } else entries.set(u.userId, { until, ...(u.name ? { name: u.name } : {}) })
     if (until < earliest) earliest = until
   }
   return {
