@@ -127,6 +127,7 @@ export function startInstance(deps: InstanceDeps) {
   prune()
 
   const auth = { db: database.db, jwtSecret: deps.jwtSecret, log }
+  const socketAuth = { ...auth, rememberTokens: false }
   const allowedOrigins = config.WEBSOCKET_ALLOWED_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean)
@@ -141,7 +142,7 @@ export function startInstance(deps: InstanceDeps) {
       if (tooLarge) return tooLarge
       if (new URL(req.url).pathname === '/api/v4/ws') {
         return upgradeWebSocket(req, srv, {
-          auth,
+          auth: socketAuth,
           registry,
           isShuttingDown: () => hub.isShuttingDown,
           allowedOrigins,

@@ -12,6 +12,11 @@ export interface AuthDeps {
   db: Db
   jwtSecret: string
   log: Logger
+  /**
+   * Remember verified JWTs (default true): right for requests, which send the same token again and
+   * again; a socket verifies its token once, and remembering it would only hold memory per socket.
+   */
+  rememberTokens?: boolean
 }
 
 export interface Credentials {
@@ -34,7 +39,7 @@ export async function authenticate(deps: AuthDeps, creds: Credentials): Promise<
 /** A bare token (e.g. a `?token=` query parameter) may be either a JWT or an API key. */
 export function fromToken(deps: AuthDeps, token: string): Promise<Principal> {
   if (looksLikeApiKey(token)) return fromApiKey(deps, token)
-  return verifyToken(deps.jwtSecret, token).catch((err: unknown) => {
+  return verifyToken(deps.jwtSecret, token, deps.rememberTokens ?? true).catch((err: unknown) => {
     if (err instanceof InvalidTokenError) throw unauthorized(err.message)
     throw err
   })

@@ -49,14 +49,19 @@ const verified = new Map<string, Map<string, Principal>>()
  * Throws InvalidTokenError with a message safe to show the caller. A token that verified once is
  * remembered (the same token string, the same secret) until its `exp`, so a client sending it on
  * every request pays for the signature check once; a different or changed token is checked afresh.
+ * With `remember` false a known token is still answered from memory, but a new one is not added.
  */
-export async function verifyToken(secret: string, token: string): Promise<Principal> {
+export async function verifyToken(
+  secret: string,
+  token: string,
+  remember = true,
+): Promise<Principal> {
   let known = verified.get(secret)
   const hit = known?.get(token)
   if (hit && (hit.expiresAt ?? 0) * 1000 > Date.now()) return hit
   if (hit) known?.delete(token)
   const principal = await verifySignedToken(secret, token)
-  if (principal.expiresAt !== undefined) {
+  if (remember && principal.expiresAt !== undefined) {
     if (!known) {
       known = new Map()
       verified.set(secret, known)

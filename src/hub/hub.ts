@@ -81,7 +81,10 @@ export function createHub(opts: HubOptions) {
     end: (ws, reason) => closeWith(ws, CloseCode.credentialRevoked, reason),
   })
 
-  const expiry = createTokenExpiry((ws) => closeWith(ws, CloseCode.tokenExpired, 'token expired'))
+  const expiry = createTokenExpiry({
+    sockets: registry.sockets,
+    end: (ws) => closeWith(ws, CloseCode.tokenExpired, 'token expired'),
+  })
 
   const send: SendFrame = (ws, type, data, id) => {
     if (ws.data.isClosing) return

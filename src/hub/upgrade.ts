@@ -87,6 +87,7 @@ export async function upgradeWebSocket(
     ...newBucket(opts.burst),
     violations: 0,
     isClosing: false,
+    hasExpiryTracked: false,
     isWatching: false,
   }
   if (server.upgrade(req, { data })) return undefined
