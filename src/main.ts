@@ -71,7 +71,12 @@ async function main(): Promise<void> {
         })
       : undefined
   const tracing = otlp
-    ? startTracing({ ...identity, endpoint: otlp, sampleRatio: config.OTEL_TRACES_SAMPLE_RATIO })
+    ? startTracing({
+        ...identity,
+        endpoint: otlp,
+        sampleRatio: config.OTEL_TRACES_SAMPLE_RATIO,
+        traceProbes: config.OTEL_TRACE_PROBES,
+      })
     : undefined
   const instance = startInstance({
     ...(metrics ? { metrics } : {}),

@@ -1,6 +1,6 @@
 // Assembles a running instance from ready-made parts: app, hub, publisher, embedding worker, Bun server.
 
-import { metrics as otel } from '@opentelemetry/api'
+import { type ObservableResult, metrics as otel } from '@opentelemetry/api'
 import type { Server } from 'bun'
 import { revokedAmong } from './api-keys/store.ts'
 import { createApp } from './app.ts'
@@ -17,6 +17,7 @@ import { type SocketData, withRefusals } from './hub/refusal.ts'
 import { createRegistry } from './hub/registry.ts'
 import { upgradeWebSocket } from './hub/upgrade.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
+import { queueDepth } from './memories/embedding-jobs.ts'
 import { startEmbeddingWorker } from './memories/embedding-worker.ts'
 import type { PresenceStore } from './presence/store.ts'
 import { metricsResponse } from './telemetry/http.ts'
@@ -72,7 +73,20 @@ export function startInstance(deps: InstanceDeps) {
       reconnectSpreadMs: config.SHUTDOWN_RECONNECT_SPREAD_MS,
     },
   })
-  const unsubscribeBus = bus.subscribe((envelope) => hub.deliver(envelope))
+  const unsubscribeBus = bus.subscribe((envelope) => {
+    if (envelope.origin !== deps.instanceId)
+      instruments.busMessagesReceived.add(1, { kind: envelope.kind })
+    hub.deliver(envelope)
+  })
+  const observeBus = (r: ObservableResult) => r.observe(bus.isHealthy() ? 1 : 0)
+  // Read at each collection; an unreachable database leaves the series out rather than failing it.
+  const observeQueue = (r: ObservableResult) =>
+    queueDepth(database.db).then(
+      (n) => r.observe(n),
+      () => undefined,
+    )
+  instruments.busUp.addCallback(observeBus)
+  instruments.embeddingQueue.addCallback(observeQueue)
   // After an outage anything published meanwhile is lost from the bus: compare with the log at once.
   bus.onRecover(() => {
     instruments.busRecoveries.add(1)
@@ -110,6 +124,7 @@ export function startInstance(deps: InstanceDeps) {
     log,
     batchSize: config.EMBEDDING_BATCH_SIZE,
     onCommitted: publish,
+    onFailed: (count) => instruments.embeddingFailures.add(count),
   })
 
   // Retention: prune the log hourly (every instance may; deleting twice is harmless).
@@ -151,6 +166,10 @@ export function startInstance(deps: InstanceDeps) {
           maxPerUser: config.WEBSOCKET_MAX_CONNECTIONS_PER_USER,
           burst: config.WEBSOCKET_RATE_BURST,
           onReject: (limit) => instruments.limitRejections.add(1, { limit }),
+          onRefuse(status, code, message) {
+            instruments.upgradeRefusals.add(1, { status: String(status) })
+            log.info('websocket upgrade refused', { status, code, message })
+          },
         })
       }
       return traceRequest(req, () => app.handle(req))
@@ -192,6 +211,8 @@ export function startInstance(deps: InstanceDeps) {
       await server.stop(false)
       await metricsServer?.stop(true)
       hub.stop()
+      instruments.busUp.removeCallback(observeBus)
+      instruments.embeddingQueue.removeCallback(observeQueue)
       unsubscribeBus()
       await worker?.stop()
     },

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { startCluster, type TestCluster } from './support/cluster.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
+import { serverLogLines } from './support/logs.ts'
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlp-receiver.ts'
 import { openSocket } from './support/realtime.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
@@ -94,6 +95,69 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
     // Instance 0 serves no socket of this tenant: it has nothing to fan out, so it records no such span.
     await Bun.sleep(500)
     expect(inTrace().filter((s) => s.kind === CONSUMER)).toHaveLength(1)
+
+    // The request's log line names its trace and span.
+    const logged = serverLogLines
+      .filter((l) => l.includes(traceId))
+      .map((l) => JSON.parse(l) as { msg: string; trace_id?: string; span_id?: string })
+    const line = logged.find((l) => l.msg === 'request')
+    expect(line?.trace_id).toBe(traceId)
+    expect(inTrace().map((s) => s.spanId)).toContain(line?.span_id as string)
+  }, 60_000)
+
+  test('the embedding of a write is its own trace, linked to the write; its event fans out in it', async () => {
+    const [url0, url1] = cluster.urls as [string, string]
+    const bob = await openSocket(
+      `${url1.replace('http', 'ws')}/api/v4/ws?token=${await cluster.token('linked', 'bob')}`,
+    )
+    await bob.subscribe('memories')
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const res = await fetch(`${url0}/api/v4/memories`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await cluster.token('linked', 'alice')}`,
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${'cd'.repeat(8)}-01`,
+      },
+      body: JSON.stringify({ content: 'embed me', visibility: 'team' }),
+    })
+    expect(res.status).toBe(201)
+    await bob.waitFor((f) => f.type === 'memory.embedding_complete')
+    await bob.close()
+    const write = await until('the write', () =>
+      receiver.spans.find((s) => s.traceId === traceId && s.kind === CLIENT),
+    )
+    const embed = await until('the embedding span linked to the write', () =>
+      receiver.spans.find(
+        (s) => s.name === 'embed memories' && s.links.some((l) => l.traceId === traceId),
+      ),
+    )
+    expect(embed.traceId).not.toBe(traceId)
+    // The job is queued inside the write's transaction: the link points at that span.
+    expect(write.attributes['db.operation.name']).toBe('memory.create')
+    expect(embed.links).toContainEqual({ traceId, spanId: write.spanId })
+    const fanOut = await until('the embedding_complete fan-out on instance 1', () =>
+      receiver.spans.find(
+        (s) =>
+          s.traceId === embed.traceId &&
+          s.kind === CONSUMER &&
+          s.name === 'fan-out memory.embedding_complete',
+      ),
+    )
+    expect(fanOut.instance).toBe('node-1')
+  }, 60_000)
+
+  test('health probes and metric scrapes are not traced by default', async () => {
+    const url0 = cluster.urls[0] as string
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const traceparent = `00-${traceId}-${'ef'.repeat(8)}-01`
+    expect((await fetch(`${url0}/health`, { headers: { traceparent } })).status).toBe(200)
+    await fetch(`${url0}/api/v4/memories`, { headers: { traceparent } })
+    await until('the traced request', () =>
+      receiver.spans.find((s) => s.traceId === traceId && s.kind === SERVER),
+    )
+    const servers = receiver.spans.filter((s) => s.traceId === traceId && s.kind === SERVER)
+    expect(servers.map((s) => s.attributes['url.path'])).toEqual(['/api/v4/memories'])
   }, 60_000)
 
   test('metrics are pushed with the values the traffic produced', async () => {
@@ -105,9 +169,9 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
     }
     const latest = (name: string, instance: string) =>
       receiver.metrics.findLast((m) => m.name === name && m.instance === instance)?.value
-    // Cumulative counters: node-1 had bob's socket in the first test and three more here.
-    await until('4 opened connections from node-1', () =>
-      latest('puo.ws.connections.opened', 'node-1') === 4 ? true : undefined,
+    // Cumulative counters: node-1 had a socket of bob's in each earlier test and three more here.
+    await until('5 opened connections from node-1', () =>
+      latest('puo.ws.connections.opened', 'node-1') === 5 ? true : undefined,
     )
     expect(latest('puo.ws.connections.active', 'node-1')).toBe(0)
     expect(latest('puo.event.delivery.latency', 'node-1')).toBeGreaterThanOrEqual(1)

@@ -227,6 +227,11 @@ export const settings = {
     '1',
     ratio,
   ),
+  OTEL_TRACE_PROBES: setting(
+    'Also trace health probes (/health…) and metric scrapes (/metrics) (`true` or `false`)',
+    'false',
+    bool,
+  ),
   SHUTDOWN_TIMEOUT_MS: setting(
     'How long a SIGTERM drain may take before exit',
     '10000',

@@ -56,6 +56,8 @@ export const embeddingJobs = pgTable(
     runAfter: ts('run_after').notNull(),
     claimedUntil: ts('claimed_until'),
     lastError: text('last_error'),
+    /** W3C traceparent of the write that queued the job: the embedding's trace links to it. */
+    trace: text('trace'),
   },
   (t) => [index('embedding_jobs_run_after_idx').on(t.runAfter)],
 )

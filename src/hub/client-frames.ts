@@ -44,6 +44,7 @@ export function createClientFrames(deps: ClientFrameDeps) {
     ws.data.lastSeen = performance.now()
     registry.countReceived(ws.data.principal.tenantId)
     m.messagesReceived.add(1, { 'message.type': messageType(raw) })
+    m.bytesReceived.add(typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength)
     if (!take(ws.data, limits.ratePerSecond, limits.burst)) {
       m.limitRejections.add(1, { limit: 'rate' })
       ws.data.violations++

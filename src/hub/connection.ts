@@ -18,6 +18,8 @@ export interface ConnectionData extends TokenBucket {
   /** Rate-limit violations so far; past the allowance the connection is closed with 1008. */
   violations: number
   isClosing: boolean
+  /** The close code this side sent (0 until it sends one): what the client saw, whatever Bun reports. */
+  sentCloseCode: number
   /** True while the token-expiry timer counts this socket. */
   hasExpiryTracked: boolean
   /** True while this socket holds a watch on its tenant's ordered event feed. */

@@ -3,7 +3,7 @@ import type { ObservableResult } from '@opentelemetry/api'
 import type { Server, WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
 import type { PresenceStore, PresenceUser } from '../presence/store.ts'
-import { CloseCode, ErrorCode, PROTOCOL_VERSION } from '../protocol/codes.ts'
+import { CHANNELS, CloseCode, ErrorCode, PROTOCOL_VERSION } from '../protocol/codes.ts'
 import { encodeFrame } from '../protocol/encode.ts'
 import type { Channel } from '../protocol/frames.ts'
 import { presenceTopic } from '../protocol/topics.ts'
@@ -71,6 +71,7 @@ export function createHub(opts: HubOptions) {
     pingIntervalMs: limits.pingIntervalMs,
     timeoutMs: limits.timeoutMs,
     reconnectSpreadMs: limits.reconnectSpreadMs,
+    onBackpressure: () => m.limitRejections.add(1, { limit: 'backpressure' }),
   })
   const { closeWith, retryHint } = upkeep
   const credentials = createCredentialWatch({
@@ -86,14 +87,21 @@ export function createHub(opts: HubOptions) {
     end: (ws) => closeWith(ws, CloseCode.tokenExpired, 'token expired'),
   })
 
-  const send: SendFrame = (ws, type, data, id) => {
+  /** Sends one encoded frame to one socket, counted (dropped once the socket is closing). */
+  function sendEncoded(ws: Socket, frame: string, type: string): void {
     if (ws.data.isClosing) return
-    ws.send(encodeFrame(type, data, id))
+    ws.send(frame)
     registry.countSent(ws.data.principal.tenantId, 1)
     m.messagesSent.add(1, { 'message.type': type })
+    m.bytesSent.add(Buffer.byteLength(frame))
   }
 
-  const sendError: SendError = (ws, code, message, id) => send(ws, 'error', { code, message }, id)
+  const send: SendFrame = (ws, type, data, id) => sendEncoded(ws, encodeFrame(type, data, id), type)
+
+  const sendError: SendError = (ws, code, message, id) => {
+    m.errorFrames.add(1, { 'error.code': code })
+    send(ws, 'error', { code, message }, id)
+  }
 
   /** Publishes to a topic if anyone here listens; returns how many sockets it reached. */
   function publish(tenantId: string, topic: string, payload: string, type: string): number {
@@ -102,6 +110,7 @@ export function createHub(opts: HubOptions) {
       server?.publish(topic, payload)
       registry.countSent(tenantId, n)
       m.messagesSent.add(n, { 'message.type': type })
+      m.bytesSent.add(n * Buffer.byteLength(payload))
     }
     return n
   }
@@ -121,13 +130,12 @@ export function createHub(opts: HubOptions) {
         'puo.sockets': sockets,
       })
     },
-    send,
-    sendRaw(ws, payload) {
-      if (ws.data.isClosing) return
-      ws.send(payload)
-      registry.countSent(ws.data.principal.tenantId, 1)
-      m.messagesSent.add(1, { 'message.type': 'replay' })
+    onResume(outcome, replayed) {
+      m.resumes.add(1, { outcome })
+      if (outcome !== 'resume_unavailable') m.replaySize.record(replayed)
     },
+    send,
+    sendRaw: (ws, payload) => sendEncoded(ws, payload, 'replay'),
     sendError,
   })
 
@@ -137,6 +145,15 @@ export function createHub(opts: HubOptions) {
     r.observe(at === undefined ? 0 : Math.max(0, Date.now() - at))
   }
   m.pendingAge.addCallback(observePendingAge)
+  const observeSubscriptions = (r: ObservableResult) => {
+    const { subscriptions } = registry.totals()
+    for (const channel of CHANNELS) r.observe(subscriptions[channel], { channel })
+  }
+  const observeUsers = (r: ObservableResult) => r.observe(registry.totals().users)
+  const observeTenants = (r: ObservableResult) => r.observe(registry.tenantCount)
+  m.subscriptions.addCallback(observeSubscriptions)
+  m.usersOnline.addCallback(observeUsers)
+  m.tenantsWatched.addCallback(observeTenants)
 
   function subscribe(
     ws: Socket,
@@ -245,7 +262,8 @@ export function createHub(opts: HubOptions) {
       ws.data.lastSeen = performance.now()
     },
     drain: upkeep.closeIfDrained,
-    close(ws, code) {
+    close(ws, reported, reason) {
+      const code = closeCodeSeen(ws, reported, reason)
       m.activeConnections.add(-1)
       m.connectionsClosed.add(1, { 'close.code': String(code) })
       const seconds = (performance.now() - ws.data.openedAt) / 1000
@@ -257,7 +275,6 @@ export function createHub(opts: HubOptions) {
         seconds: Math.round(seconds * 10) / 10,
       })
       if (code === CloseCode.messageTooBig) m.limitRejections.add(1, { limit: 'size' })
-      if (code === CloseCode.tryAgainLater) m.limitRejections.add(1, { limit: 'backpressure' })
       ws.data.isClosing = true
       upkeep.forget(ws)
       credentials.forget(ws)
@@ -315,6 +332,9 @@ export function createHub(opts: HubOptions) {
     stop(): void {
       upkeep.stop()
       m.pendingAge.removeCallback(observePendingAge)
+      m.subscriptions.removeCallback(observeSubscriptions)
+      m.usersOnline.removeCallback(observeUsers)
+      m.tenantsWatched.removeCallback(observeTenants)
       clearInterval(syncer)
       credentials.stop()
       expiry.stop()
@@ -324,3 +344,13 @@ export function createHub(opts: HubOptions) {
 }
 
 export type Hub = ReturnType<typeof createHub>
+
+/** Bun closes a frame over maxPayloadLength with 1009 itself, and tells the handler 1006 and this. */
+const OVERSIZE_REASON = 'Received too big message'
+
+/** The close code the client received: the one this side sent, else what Bun reports (corrected). */
+function closeCodeSeen(ws: Socket, reported: number, reason: string): number {
+  if (ws.data.sentCloseCode !== 0) return ws.data.sentCloseCode
+  if (reported === 1006 && reason === OVERSIZE_REASON) return CloseCode.messageTooBig
+  return reported
+}

@@ -2,6 +2,7 @@
 import type { BusEvent } from '../bus/bus.ts'
 import { ErrorCode } from '../protocol/codes.ts'
 import { teamTopic, userTopic } from '../protocol/topics.ts'
+import type { ResumeOutcome } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import {
   addChannel,
@@ -43,6 +44,8 @@ export interface FeedOptions {
   onFanOut?(event: BusEvent, sockets: number): void
   /** Told how many events were read from the log because the bus missed them. */
   onFilled?(count: number): void
+  /** Told how each subscription with a position ended, and how many events it replayed. */
+  onResume(outcome: ResumeOutcome, replayed: number): void
   send: SendFrame
   sendRaw(ws: Socket, frame: string): void
   sendError: SendError
@@ -142,6 +145,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     }
     if (position.epoch !== undefined && position.epoch !== epoch) {
       abandon(ws)
+      opts.onResume('resume_unavailable', 0)
       return opts.sendError(
         ws,
         ErrorCode.resumeUnavailable,
@@ -153,6 +157,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     const seen = sequencer.highWater(tenantId) ?? 0
     if (since !== undefined && since > seen && (await isBeyondLog(tenantId, since))) {
       abandon(ws)
+      opts.onResume('resume_unavailable', 0)
       return opts.sendError(
         ws,
         ErrorCode.resumeUnavailable,
@@ -166,6 +171,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     const high = sequencer.highWater(tenantId) ?? 0
     if (since === undefined || since >= high) {
       subscribeTopics(ws)
+      if (since !== undefined) opts.onResume('current', 0)
       return opts.send(
         ws,
         'subscribed',
@@ -189,8 +195,10 @@ export function createMemoryFeed(opts: FeedOptions) {
       replay = await readReplay(tenantId, userId, since, high)
     } catch (err) {
       abandon(ws)
-      if (err instanceof ResumeUnavailable)
+      if (err instanceof ResumeUnavailable) {
+        opts.onResume('resume_unavailable', 0)
         return opts.sendError(ws, ErrorCode.resumeUnavailable, err.message, id)
+      }
       log.warn('could not read the event log for a resume', { tenantId, err })
       return opts.sendError(ws, ErrorCode.internalError, 'Could not resume; try again', id)
     }
@@ -198,6 +206,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     // From here to the end nothing can interleave: replay, `subscribed` (the position now reached),
     // then the live frames held meanwhile, then the live topics.
     for (const f of replay) opts.sendRaw(ws, f)
+    opts.onResume('replayed', replay.length)
     opts.send(
       ws,
       'subscribed',

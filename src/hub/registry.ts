@@ -114,6 +114,11 @@ export function createRegistry() {
       for (const [userId, u] of t.users) if (u.memorySubscribers > 0) yield userId
     },
 
+    /** How many tenants have at least one socket here. */
+    get tenantCount() {
+      return tenants.size
+    },
+
     /** Tenants with at least one socket here. */
     tenantIds: (): string[] => [...tenants.keys()],
 

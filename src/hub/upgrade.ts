@@ -22,6 +22,8 @@ export interface UpgradeOptions {
   burst: number
   /** Told which cap refused a connection (for metrics). */
   onReject?: (limit: 'connections' | 'tenant_connections' | 'user_connections') => void
+  /** Told of every refusal: the HTTP status (4401 when refused with a close frame), code and message. */
+  onRefuse?: (status: number, code: string, message: string) => void
 }
 
 /** Returns a refusal Response, or undefined once the request has been upgraded. */
@@ -30,16 +32,29 @@ export async function upgradeWebSocket(
   server: Server<SocketData>,
   opts: UpgradeOptions,
 ): Promise<Response | undefined> {
+  const refuse = (
+    status: number,
+    code: string,
+    message: string,
+    headers?: Record<string, string>,
+  ): Response => {
+    opts.onRefuse?.(status, code, message)
+    return jsonError(status, code, message, undefined, headers)
+  }
   if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-    return jsonError(426, 'upgrade_required', 'This endpoint speaks WebSocket only', undefined, {
+    return refuse(426, 'upgrade_required', 'This endpoint speaks WebSocket only', {
       upgrade: 'websocket',
     })
   }
+  const unavailable = (code: string, message: string) =>
+    refuse(503, code, message, { 'retry-after': String(1 + Math.floor(Math.random() * 5)) })
+  const limited = (message: string) =>
+    refuse(429, 'too_many_connections', message, { 'retry-after': '10' })
   if (opts.isShuttingDown())
     return unavailable('shutting_down', 'This instance is shutting down; connect again')
   const origin = req.headers.get('origin')
   if (origin && opts.allowedOrigins.length > 0 && !opts.allowedOrigins.includes(origin)) {
-    return jsonError(
+    return refuse(
       403,
       'origin_not_allowed',
       `Origin ${origin.slice(0, 100)} may not open WebSockets here`,
@@ -59,12 +74,15 @@ export async function upgradeWebSocket(
     if (!(err instanceof ApiError)) throw err
     if (err.status === 401 && wantsCloseRefusal(url)) {
       const refusal = { code: CloseCode.authFailed, reason: err.message.slice(0, 120) }
-      if (server.upgrade(req, { data: { refusal } })) return undefined
+      if (server.upgrade(req, { data: { refusal } })) {
+        opts.onRefuse?.(CloseCode.authFailed, err.code, err.message)
+        return undefined
+      }
     }
-    return jsonError(err.status, err.code, err.message)
+    return refuse(err.status, err.code, err.message)
   }
   if (!hasScope(principal, 'read'))
-    return jsonError(403, 'forbidden', 'This credential lacks the "read" scope')
+    return refuse(403, 'forbidden', 'This credential lacks the "read" scope')
   const { registry } = opts
   if (registry.size >= opts.maxConnections) {
     opts.onReject?.('connections')
@@ -87,16 +105,10 @@ export async function upgradeWebSocket(
     ...newBucket(opts.burst),
     violations: 0,
     isClosing: false,
+    sentCloseCode: 0,
     hasExpiryTracked: false,
     isWatching: false,
   }
   if (server.upgrade(req, { data })) return undefined
-  return jsonError(400, 'upgrade_failed', 'The WebSocket handshake was invalid')
+  return refuse(400, 'upgrade_failed', 'The WebSocket handshake was invalid')
 }
-
-const unavailable = (code: string, message: string) =>
-  jsonError(503, code, message, undefined, {
-    'retry-after': String(1 + Math.floor(Math.random() * 5)),
-  })
-const limited = (message: string) =>
-  jsonError(429, 'too_many_connections', message, undefined, { 'retry-after': '10' })

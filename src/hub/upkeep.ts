@@ -13,12 +13,16 @@ export interface UpkeepOptions {
   timeoutMs: number
   /** Upper bound of the random reconnect delay announced with 1012 and 1013. */
   reconnectSpreadMs: number
+  /** Told when a slow consumer is let go (its backlog passed the limit). */
+  onBackpressure(): void
 }
 
 /** How often slow consumers and heartbeats are checked (cheap: one buffered-amount read per socket). */
 const SWEEP_MS = 1000
 /** Ticks per sweep: each tick checks 1/SLICES of the sockets. */
 const SLICES = 10
+/** What a client reports when the connection ends without a close frame. */
+const DROPPED = 1006
 /** A socket told to close whose backlog has not drained after this long is cut (it stopped reading). */
 const CLOSE_GRACE_MS = 10_000
 
@@ -50,6 +54,7 @@ export function createUpkeep(opts: UpkeepOptions) {
     const pending = closing.get(ws)
     if (pending && ws.getBufferedAmount() === 0) {
       closing.delete(ws)
+      ws.data.sentCloseCode = pending.code
       ws.close(pending.code, pending.reason)
     }
   }
@@ -83,11 +88,15 @@ export function createUpkeep(opts: UpkeepOptions) {
   function check(ws: Socket, now: number): void {
     if (ws.data.isClosing) {
       const pending = closing.get(ws)
-      if (pending && now - pending.since > CLOSE_GRACE_MS) ws.terminate()
-      else closeIfDrained(ws)
+      if (pending && now - pending.since > CLOSE_GRACE_MS) {
+        // The close frame never left: the client sees the connection drop (1006).
+        ws.data.sentCloseCode = DROPPED
+        ws.terminate()
+      } else closeIfDrained(ws)
       return
     }
     if (ws.getBufferedAmount() > opts.backpressureLimit) {
+      opts.onBackpressure()
       closeWith(ws, CloseCode.tryAgainLater, retryHint())
     } else if (now - ws.data.lastSeen > opts.timeoutMs) {
       closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')

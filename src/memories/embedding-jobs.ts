@@ -1,4 +1,4 @@
-// Queries of the embedding job queue: claim due jobs, finish them, or schedule a retry.
+// Queries of the embedding job queue: claim due jobs, finish them, schedule a retry, count the queue.
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
 import { embeddingJobs, memories } from '../db/schema.ts'
@@ -8,6 +8,8 @@ export interface ClaimedJob {
   tenantId: string
   content: string
   attempts: number
+  /** W3C traceparent of the write that queued it, when that write was traced. */
+  trace: string | null
 }
 
 /**
@@ -43,6 +45,7 @@ export async function claimJobs(
         memoryId: embeddingJobs.memoryId,
         tenantId: embeddingJobs.tenantId,
         attempts: embeddingJobs.attempts,
+        trace: embeddingJobs.trace,
       })
     const contents = await tx
       .select({ id: memories.id, content: memories.content })
@@ -76,4 +79,10 @@ export async function scheduleRetry(
     .update(embeddingJobs)
     .set({ claimedUntil: null, runAfter, lastError: error.slice(0, 500) })
     .where(and(eq(embeddingJobs.memoryId, job.memoryId), eq(embeddingJobs.attempts, job.attempts)))
+}
+
+/** Memories waiting for an embedding, claimed or not (every instance's). */
+export async function queueDepth(db: Db): Promise<number> {
+  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(embeddingJobs)
+  return row?.n ?? 0
 }

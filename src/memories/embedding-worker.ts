@@ -4,6 +4,7 @@ import type { MemoryRow } from '../db/schema.ts'
 import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
+import { linkedSpan } from '../telemetry/spans.ts'
 import type { Embedder } from './embedder/embedder.ts'
 import {
   type ClaimedJob,
@@ -29,6 +30,8 @@ export interface EmbeddingWorkerOptions {
   maxAttempts?: number
   /** First retry delay; doubles per attempt, capped at 5 minutes (default 1000 ms). */
   retryBaseMs?: number
+  /** Told how many memories an embedder call failed for (each is retried, or given up on). */
+  onFailed?(count: number): void
 }
 
 export interface EmbeddingWorker {
@@ -73,16 +76,27 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
     const now = new Date()
     const jobs = await claimJobs(db, batchSize, now, new Date(now.getTime() + leaseMs))
     if (jobs.length === 0) return 0
-    let vectors: number[][]
-    try {
-      vectors = await embedder.embed(jobs.map((j) => j.content))
-    } catch (err) {
-      log.warn('embedding failed', { count: jobs.length, err })
-      await Promise.all(jobs.map((j) => fail(j, (err as Error).message)))
-      return jobs.length
-    }
-    await complete(jobs, vectors)
-    return jobs.length
+    // Its own trace, linked to each write that queued a job: the embedding and its
+    // memory.embedding_complete event are found from the create's trace and vice versa.
+    const attributes = { 'puo.jobs': jobs.length, 'puo.embedder.model': embedder.model }
+    return linkedSpan(
+      'embed memories',
+      jobs.map((j) => j.trace),
+      attributes,
+      async () => {
+        let vectors: number[][]
+        try {
+          vectors = await embedder.embed(jobs.map((j) => j.content))
+        } catch (err) {
+          log.warn('embedding failed', { count: jobs.length, err })
+          opts.onFailed?.(jobs.length)
+          await Promise.all(jobs.map((j) => fail(j, (err as Error).message)))
+          return jobs.length
+        }
+        await complete(jobs, vectors)
+        return jobs.length
+      },
+    )
   }
 
   /**

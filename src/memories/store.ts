@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
 import { embeddingJobs, type MemoryRow, memories, type Visibility } from '../db/schema.ts'
+import { activeTraceparent } from '../telemetry/spans.ts'
 
 /** Rows this user may read in this tenant: team rows, and their own private rows. */
 export function visibleTo(tenantId: string, userId: string): SQL {
@@ -18,14 +19,17 @@ export function visibleTo(tenantId: string, userId: string): SQL {
 export function newMemoryWrites(db: Db, row: MemoryRow) {
   return [
     db.$with('new_memory').as(db.insert(memories).values(row).returning({ id: memories.id })),
-    db
-      .$with('new_job')
-      .as(
-        db
-          .insert(embeddingJobs)
-          .values({ memoryId: row.id, tenantId: row.tenantId, runAfter: row.createdAt })
-          .returning({ memoryId: embeddingJobs.memoryId }),
-      ),
+    db.$with('new_job').as(
+      db
+        .insert(embeddingJobs)
+        .values({
+          memoryId: row.id,
+          tenantId: row.tenantId,
+          runAfter: row.createdAt,
+          trace: activeTraceparent() ?? null,
+        })
+        .returning({ memoryId: embeddingJobs.memoryId }),
+    ),
   ]
 }
 
@@ -81,12 +85,13 @@ export async function enqueueEmbedding(
   tenantId: string,
   at: Date,
 ): Promise<void> {
+  const trace = activeTraceparent() ?? null
   await tx
     .insert(embeddingJobs)
-    .values({ memoryId, tenantId, runAfter: at })
+    .values({ memoryId, tenantId, runAfter: at, trace })
     .onConflictDoUpdate({
       target: embeddingJobs.memoryId,
-      set: { attempts: 0, runAfter: at, claimedUntil: null, lastError: null },
+      set: { attempts: 0, runAfter: at, claimedUntil: null, lastError: null, trace },
     })
 }
 

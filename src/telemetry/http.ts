@@ -1,6 +1,8 @@
 // HTTP telemetry for the Elysia app: a log line per request, GET /metrics, request durations and
 // the request span's name.
 import { Elysia } from 'elysia'
+import { databaseErrorInfo, isDatabaseUnavailable, isRejectedValue } from '../db/errors.ts'
+import type { DatabaseErrorKind } from './instruments.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import { assignRequestId } from './request-id.ts'
@@ -32,11 +34,22 @@ export function httpMetrics(metrics: Metrics, opts: { serveMetrics: boolean }) {
         'http.route': route || 'unmatched',
         'http.response.status_code': statusOf(ctx),
       })
+      const kind = databaseErrorKind((ctx as { error?: unknown }).error)
+      if (kind) metrics.instruments.databaseErrors.add(1, { 'error.type': kind })
     })
   if (!opts.serveMetrics) return plugin
   return plugin.get('/metrics', () => metricsResponse(metrics), {
     detail: { summary: 'Prometheus metrics', tags: ['telemetry'] },
   })
+}
+
+/** How a request's error involved the database (the kinds the error handler tells apart), if it did. */
+function databaseErrorKind(error: unknown): DatabaseErrorKind | undefined {
+  if (!error) return undefined
+  if (isDatabaseUnavailable(error)) return 'unavailable'
+  const info = databaseErrorInfo(error)
+  if (!info) return undefined
+  return isRejectedValue(info) ? 'rejected_value' : 'other'
 }
 
 /** Names the request's trace span after the matched route template (no-op without tracing). */

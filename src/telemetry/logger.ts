@@ -2,6 +2,7 @@
 // credential shapes scrubbed from every finished line.
 import pino from 'pino'
 import { redact } from './redact.ts'
+import { activeTraceIds } from './spans.ts'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent'
 type Fields = Record<string, unknown>
@@ -45,6 +46,8 @@ export function createLogger(
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       hooks: { streamWrite: scrub },
+      // A line written inside a span names it, so logs and traces join on trace_id.
+      mixin: activeTraceIds,
     },
     dest,
   )

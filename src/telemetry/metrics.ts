@@ -8,7 +8,8 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics'
-import { createInstruments, type Instruments } from './instruments.ts'
+import { createInstruments, type Instruments, startAtZero } from './instruments.ts'
+import { observeProcess } from './process-metrics.ts'
 
 export interface Metrics {
   instruments: Instruments
@@ -53,15 +54,22 @@ export function startMetrics(opts: MetricsOptions): Metrics {
     readers,
   })
   const serializer = new PrometheusSerializer()
+  const meter = provider.getMeter('puo-memo', opts.version)
+  const instruments = createInstruments(meter)
+  startAtZero(instruments)
+  const stopProcessMetrics = observeProcess(meter)
   return {
-    instruments: createInstruments(provider.getMeter('puo-memo', opts.version)),
+    instruments,
     isPrometheusEnabled: prometheus !== undefined,
     async render() {
       if (!prometheus) return ''
       const { resourceMetrics } = await prometheus.collect()
       return serializer.serialize(resourceMetrics)
     },
-    shutdown: () => provider.shutdown(),
+    shutdown() {
+      stopProcessMetrics()
+      return provider.shutdown()
+    },
   }
 }
 

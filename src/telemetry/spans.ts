@@ -14,10 +14,34 @@ import { databaseErrorInfo, nameStatement } from '../db/errors.ts'
 
 const tracer = trace.getTracer('puo-memo')
 let isEnabled = false
+let areProbesTraced = false
 
-/** Called once the trace SDK is registered; until then every helper passes straight through. */
-export function enableSpans(): void {
+/**
+ * Called once the trace SDK is registered; until then every helper passes straight through.
+ * Health probes and metric scrapes get no trace unless `traceProbes`.
+ */
+export function enableSpans(opts: { traceProbes: boolean }): void {
   isEnabled = true
+  areProbesTraced = opts.traceProbes
+}
+
+/** Paths a load balancer or Prometheus polls: noise in traces unless asked for. */
+const isProbe = (path: string) => path === '/metrics' || path.startsWith('/health')
+
+/** The active span's ids, for log lines written inside a span (empty outside one). */
+export function activeTraceIds(): { trace_id?: string; span_id?: string } {
+  if (!isEnabled) return {}
+  const ctx = trace.getActiveSpan()?.spanContext()
+  if (!ctx || !trace.isSpanContextValid(ctx)) return {}
+  return { trace_id: ctx.traceId, span_id: ctx.spanId }
+}
+
+/** The active trace context as a W3C traceparent (undefined outside a sampled span). */
+export function activeTraceparent(): string | undefined {
+  if (!isEnabled) return undefined
+  const carrier: Record<string, string> = {}
+  propagation.inject(context.active(), carrier)
+  return carrier.traceparent
 }
 
 const toException = (err: unknown) => (err instanceof Error ? err : String(err))
@@ -37,11 +61,12 @@ export async function traceRequest(
   handle: () => Response | Promise<Response>,
 ): Promise<Response> {
   if (!isEnabled) return handle()
+  const url = new URL(req.url)
+  if (!areProbesTraced && isProbe(url.pathname)) return handle()
   const parent = propagation.extract(ROOT_CONTEXT, req.headers, {
     get: (h, key) => h.get(key) ?? undefined,
     keys: (h) => [...h.keys()],
   })
-  const url = new URL(req.url)
   const attributes = {
     'http.request.method': req.method,
     'url.scheme': url.protocol.slice(0, -1),
@@ -127,12 +152,41 @@ export function producerSpan<T>(
 /** Trace context and arrival time of events on their way through the hub, until they fan out. */
 const arrivals = new WeakMap<object, { parent: Context; at: number }>()
 
-/** An event reached this instance's hub carrying a traceparent. */
+/** An event reached this instance's hub from the bus (with the write's traceparent, if traced). */
 export function eventArrived(event: object, traceparent: string | undefined): void {
-  if (!isEnabled || !traceparent) return
+  if (!isEnabled) return
   arrivals.set(event, {
-    parent: propagation.extract(ROOT_CONTEXT, { traceparent }),
+    parent: traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT,
     at: Date.now(),
+  })
+}
+
+/**
+ * A span for work done because of earlier writes elsewhere (an embedding, say): linked to each
+ * write's trace (W3C traceparents), with `run` inside it so what it publishes is its child.
+ */
+export async function linkedSpan<T>(
+  name: string,
+  traceparents: readonly (string | null | undefined)[],
+  attributes: Record<string, string | number>,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!isEnabled) return run()
+  const links = []
+  for (const traceparent of traceparents) {
+    if (!traceparent) continue
+    const ctx = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent }))
+    if (ctx && trace.isSpanContextValid(ctx)) links.push({ context: ctx })
+  }
+  return tracer.startActiveSpan(name, { links, attributes }, ROOT_CONTEXT, async (span) => {
+    try {
+      return await run()
+    } catch (err) {
+      fail(span, err)
+      throw err
+    } finally {
+      span.end()
+    }
   })
 }
 
@@ -144,9 +198,19 @@ export function eventFannedOut(
 ): void {
   if (!isEnabled) return
   const arrival = arrivals.get(event)
-  if (!arrival) return
   arrivals.delete(event)
+  // No arrival recorded: the event was read from the log (the bus missed it), which keeps no trace
+  // context, so its fan-out starts a trace of its own.
+  const source = arrival ? 'bus' : 'log'
   tracer
-    .startSpan(name, { kind: SpanKind.CONSUMER, startTime: arrival.at, attributes }, arrival.parent)
+    .startSpan(
+      name,
+      {
+        kind: SpanKind.CONSUMER,
+        startTime: arrival?.at ?? Date.now(),
+        attributes: { ...attributes, 'puo.event.source': source },
+      },
+      arrival?.parent ?? ROOT_CONTEXT,
+    )
     .end()
 }

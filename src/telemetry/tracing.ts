@@ -19,6 +19,8 @@ export function startTracing(opts: {
   version: string
   /** Share of new root traces recorded; a caller's traceparent decision is always followed. */
   sampleRatio: number
+  /** Trace health probes and metric scrapes too (off: they would drown the traces that matter). */
+  traceProbes: boolean
 }): Tracing {
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
@@ -35,6 +37,6 @@ export function startTracing(opts: {
     instrumentations: [],
   })
   sdk.start()
-  enableSpans()
+  enableSpans({ traceProbes: opts.traceProbes })
   return { shutdown: () => sdk.shutdown() }
 }

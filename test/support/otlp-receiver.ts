@@ -17,6 +17,8 @@ export interface ReceivedSpan {
   /** OTLP span kind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   kind: number
   attributes: Record<string, string | number | boolean>
+  /** Span links: the spans this one was caused by, in other traces. */
+  links: { traceId: string; spanId: string }[]
   /** service.instance.id of the process that exported it. */
   instance: string
 }
@@ -57,6 +59,7 @@ interface OtlpSpan {
   name: string
   kind: number
   attributes?: KeyValue[]
+  links?: { traceId: string; spanId: string }[]
 }
 interface OtlpPoint {
   asInt?: number | string
@@ -97,6 +100,7 @@ export function startOtlpReceiver(): OtlpReceiver {
                 name: s.name,
                 kind: s.kind,
                 attributes: flat(s.attributes),
+                links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
                 instance,
               })
         }
