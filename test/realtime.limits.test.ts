@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Database } from '../src/db/database.ts'
 import type { Instance } from '../src/server.ts'
+import { type Metrics, startMetrics } from '../src/telemetry/metrics.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { testMemory } from './support/envelopes.ts'
@@ -21,10 +22,18 @@ describe('WebSocket limits', () => {
   afterAll(async () => {
     for (const i of instances) await i.stop()
   })
-  const start = (env: Record<string, string>) => {
-    const i = startTestInstance(database, env)
+  const start = (env: Record<string, string>, metrics?: Metrics) => {
+    const i = startTestInstance(database, env, metrics ? { metrics } : {})
     instances.push(i)
     return i
+  }
+  /** The value of the sample of `name` with the label `label` (`k="v"`), 0 when absent. */
+  const sample = async (metrics: Metrics, series: string) => {
+    const [name, label] = series.slice(0, -1).split('{') as [string, string]
+    const line = (await metrics.render())
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{`) && l.includes(label))
+    return line ? Number(line.split(' ').at(-1)) : 0
   }
 
   const tryUpgrade = (instance: Instance, token: string) =>
@@ -96,7 +105,8 @@ describe('WebSocket limits', () => {
   test.skipIf(!python)(
     'a consumer that stops reading is closed with 1013; fast clients lose nothing',
     async () => {
-      const instance = start({ WEBSOCKET_BACKPRESSURE_LIMIT: '262144' })
+      const metrics = startMetrics({ serviceName: 'puo-memo', instanceId: 'slow', version: 'test' })
+      const instance = start({ WEBSOCKET_BACKPRESSURE_LIMIT: '262144' }, metrics)
       const tenant = t.tenant()
       const token = await t.token(tenant, 'slow')
       const fast = await openSocket(wsUrl(instance, `?token=${await t.token(tenant, 'fast')}`))
@@ -144,6 +154,13 @@ describe('WebSocket limits', () => {
       }
       expect(result).toMatchObject({ close_code: 1013, error: null })
       expect(result.frames).toBeLessThan(published)
+      // The metrics say what the client saw: one close with 1013, one backpressure rejection.
+      // (the server's close handler runs once the client's close frame is back: wait for it)
+      const closed = 'puo_ws_connections_closed_total{close_code="1013"}'
+      for (let i = 0; i < 50 && (await sample(metrics, closed)) === 0; i++) await Bun.sleep(100)
+      expect(await sample(metrics, closed)).toBe(1)
+      expect(await sample(metrics, 'puo_ws_connections_closed_total{close_code="1006"}')).toBe(0)
+      expect(await sample(metrics, 'puo_ws_limit_rejections_total{limit="backpressure"}')).toBe(1)
       await fast.waitFor(
         () => fast.of('memory.created').length >= published,
         'all events on the fast client',
@@ -152,6 +169,7 @@ describe('WebSocket limits', () => {
         Array.from({ length: published }, (_, i) => i + 1),
       )
       await fast.close()
+      await metrics.shutdown()
     },
     20_000,
   )
