@@ -115,11 +115,28 @@ export function createHub(opts: HubOptions) {
     return n
   }
 
+  /** Sends a frame to each of the user's live sockets here; returns how many it reached. */
+  function sendToUser(tenantId: string, userId: string, frame: string, type: string): number {
+    let n = 0
+    for (const ws of registry.liveSockets(tenantId, userId)) {
+      if (ws.data.isClosing) continue
+      ws.send(frame)
+      n++
+    }
+    if (n > 0) {
+      registry.countSent(tenantId, n)
+      m.messagesSent.add(n, { 'message.type': type })
+      m.bytesSent.add(n * Buffer.byteLength(frame))
+    }
+    return n
+  }
+
   const feed = createMemoryFeed({
     store: opts.store,
     registry,
     log,
     publish,
+    sendToUser,
     onFilled: (count) => m.eventsFromLog.add(count),
     onFanOut: (event, sockets) => {
       m.deliveryLatency.record(Math.max(0, Date.now() - Date.parse(event.createdAt)))

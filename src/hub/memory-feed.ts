@@ -1,7 +1,7 @@
 // The `memories` channel: ordered fan-out of committed events, subscriptions, and resume from the log.
 import type { BusEvent } from '../bus/bus.ts'
 import { ErrorCode } from '../protocol/codes.ts'
-import { teamTopic, userTopic } from '../protocol/topics.ts'
+import { teamTopic } from '../protocol/topics.ts'
 import type { ResumeOutcome } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import {
@@ -13,7 +13,7 @@ import {
   type Socket,
 } from './connection.ts'
 import type { Registry } from './registry.ts'
-import { route } from './router.ts'
+import { type Delivery, route } from './router.ts'
 import { createSequencer } from './sequencer.ts'
 
 export interface FeedStore {
@@ -37,9 +37,10 @@ export interface FeedOptions {
   store: FeedStore
   registry: Registry
   log: Logger
-  /** Fans a frame out to a topic (Bun's native publish). */
-  /** Returns how many sockets the frame reached. */
+  /** Fans a frame out to a topic (Bun's native publish); returns how many sockets it reached. */
   publish(tenantId: string, topic: string, frame: string, type: string): number
+  /** Sends a frame to this user's live sockets here; returns how many it reached. */
+  sendToUser(tenantId: string, userId: string, frame: string, type: string): number
   /** Called once per event as it is fanned out, with the sockets it reached (latency, traces). */
   onFanOut?(event: BusEvent, sockets: number): void
   /** Told how many events were read from the log because the bus missed them. */
@@ -74,16 +75,20 @@ export function createMemoryFeed(opts: FeedOptions) {
 
   /** Called in seq order, once per event: one publish per topic, plus held copies for replaying sockets. */
   function fanOut(event: BusEvent): void {
+    const { tenantId } = event
     const deliveries = route(event, registry.memoryUsers)
     let sockets = 0
-    for (const d of deliveries) sockets += opts.publish(event.tenantId, d.topic, d.frame, d.type)
+    for (const d of deliveries) {
+      sockets +=
+        d.userId === undefined
+          ? opts.publish(tenantId, teamTopic(tenantId), d.frame, d.type)
+          : opts.sendToUser(tenantId, d.userId, d.frame, d.type)
+    }
     opts.onFanOut?.(event, sockets)
-    const waiting = catchUps.get(event.tenantId)
+    const waiting = catchUps.get(tenantId)
     if (!waiting) return
-    const team = teamTopic(event.tenantId)
     for (const cu of waiting.values()) {
-      const own = userTopic(event.tenantId, cu.userId)
-      for (const d of deliveries) if (d.topic === team || d.topic === own) cu.frames.push(d.frame)
+      for (const d of deliveries) if (isFor(d, cu.userId)) cu.frames.push(d.frame)
     }
   }
 
@@ -101,10 +106,13 @@ export function createMemoryFeed(opts: FeedOptions) {
     sequencer.unwatch(tenantId)
   }
 
+  /**
+   * The socket goes live: team events through the tenant's Bun topic, its user's own events sent to
+   * it directly (a Bun topic per user cost about half a kilobyte per socket).
+   */
   function subscribeTopics(ws: Socket): void {
-    const { tenantId, userId } = ws.data.principal
-    ws.subscribe(teamTopic(tenantId))
-    ws.subscribe(userTopic(tenantId, userId))
+    ws.subscribe(teamTopic(ws.data.principal.tenantId))
+    registry.goLive(ws)
   }
 
   /** Undo a subscription that could not complete. */
@@ -257,15 +265,12 @@ export function createMemoryFeed(opts: FeedOptions) {
     events: BusEvent[],
   ): Promise<string[]> {
     const access = await store.memoryAccess(tenantId, [...new Set(events.map((e) => e.memoryId))])
-    const own = userTopic(tenantId, userId)
-    const team = teamTopic(tenantId)
     const out: string[] = []
     for (const e of events) {
       const a = access.get(e.memoryId)
       const isVisibleNow = a !== undefined && (a.visibility === 'team' || a.ownerId === userId)
       for (const d of route(e, () => [userId])) {
-        if ((d.topic === team || d.topic === own) && (isVisibleNow || d.type === 'memory.deleted'))
-          out.push(d.frame)
+        if (isFor(d, userId) && (isVisibleNow || d.type === 'memory.deleted')) out.push(d.frame)
       }
     }
     return out
@@ -302,10 +307,8 @@ export function createMemoryFeed(opts: FeedOptions) {
     offer: (event: BusEvent) => sequencer.offer(event),
     subscribe,
     unsubscribe(ws: Socket, id: string | undefined): void {
-      const { tenantId, userId } = ws.data.principal
       if (dropChannel(ws, 'memories')) {
-        ws.unsubscribe(teamTopic(tenantId))
-        ws.unsubscribe(userTopic(tenantId, userId))
+        ws.unsubscribe(teamTopic(ws.data.principal.tenantId))
         registry.unsubscribed(ws, 'memories')
         release(ws)
       }
@@ -319,6 +322,9 @@ export function createMemoryFeed(opts: FeedOptions) {
     oldestPendingAt: () => sequencer.oldestPendingAt(),
   }
 }
+
+/** Whether a delivery reaches this user's sockets (team deliveries reach everyone). */
+const isFor = (d: Delivery, userId: string) => d.userId === undefined || d.userId === userId
 
 export class ResumeUnavailable extends Error {}
 

@@ -6,8 +6,12 @@ interface UserState {
   connections: number
   /** Sockets of this user subscribed to `memories` (visibility transitions are sent per user). */
   memorySubscribers: number
+  /** Those of them that are live (past any replay): the user's own events are sent to these. */
+  live: Socket[]
   name?: string
 }
+
+const NO_SOCKETS: readonly Socket[] = []
 
 interface TenantState {
   connections: number
@@ -65,7 +69,7 @@ export function createRegistry() {
       const { tenantId, userId, name } = ws.data.principal
       const t = tenantOf(tenantId)
       t.connections++
-      const u = t.users.get(userId) ?? { connections: 0, memorySubscribers: 0 }
+      const u = t.users.get(userId) ?? { connections: 0, memorySubscribers: 0, live: [] }
       u.connections++
       if (name) u.name = name
       t.users.set(userId, u)
@@ -103,9 +107,22 @@ export function createRegistry() {
       t.subscriptions[channel]--
       if (channel === 'memories') {
         const u = t.users.get(ws.data.principal.userId)
-        if (u) u.memorySubscribers--
+        if (!u) return
+        u.memorySubscribers--
+        const i = u.live.indexOf(ws)
+        if (i >= 0) u.live.splice(i, 1)
       }
     },
+
+    /** The socket's `memories` subscription is live: its user's own events reach it from now on. */
+    goLive(ws: Socket): void {
+      const u = tenants.get(ws.data.principal.tenantId)?.users.get(ws.data.principal.userId)
+      if (u && !u.live.includes(ws)) u.live.push(ws)
+    },
+
+    /** The user's live `memories` sockets here. */
+    liveSockets: (tenantId: string, userId: string): readonly Socket[] =>
+      tenants.get(tenantId)?.users.get(userId)?.live ?? NO_SOCKETS,
 
     /** Users of the tenant with at least one socket here subscribed to `memories`. */
     *memoryUsers(tenantId: string): Iterable<string> {
