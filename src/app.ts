@@ -1,6 +1,10 @@
 // createApp(deps): builds the Elysia app from ready-made dependencies; no I/O here, so tests call it directly.
 import { openapi } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
+import { adminController, adminPageController } from './admin/controller.ts'
+import type { InstanceDirectory } from './admin/directory.ts'
+import { apiDocsController } from './api-docs/controller.ts'
+import type { DocumentedRoute } from './api-docs/document.ts'
 import { apiKeysController } from './api-keys/controller.ts'
 import type { AuthDeps } from './auth/authenticate.ts'
 import type { Bus } from './bus/bus.ts'
@@ -38,8 +42,10 @@ export interface AppDeps {
   realtime: StatusDeps
   /** Called after every committed change with the event it logged. */
   onCommitted: (event: StoredEvent) => void
-  /** Called after a credential was withdrawn (an API key revoked): its sockets must end. */
+  /** Called after a credential was withdrawn (an API key revoked, a user disconnected): its sockets must end. */
   onDisconnect: (target: Disconnect) => void
+  /** Every instance's latest snapshot, for the admin view. */
+  directory: InstanceDirectory
 }
 
 export function createApp(deps: AppDeps) {
@@ -51,6 +57,7 @@ export function createApp(deps: AppDeps) {
   }
   // normalize: false makes `additionalProperties: false` refuse unknown fields instead of dropping them.
   let routes: RouteList = []
+  let documented: readonly DocumentedRoute[] = []
   const app = new Elysia({ normalize: false })
     .use(errorHandler(deps.log, () => routes))
     .use(requestLog(deps.log))
@@ -64,8 +71,11 @@ export function createApp(deps: AppDeps) {
         : new Elysia(),
     )
     .use(jsonBody({ bytes: deps.bodyLimit, depth: deps.jsonMaxDepth }))
+    .use(apiDocsController(() => documented))
     .use(
       openapi({
+        // The document only, at /docs/json: the page is served from the installed Swagger UI.
+        provider: null,
         path: '/docs',
         documentation: {
           info: {
@@ -93,13 +103,17 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .use(clientPageController())
+    .use(adminPageController())
     .group('/api/v4', (api) =>
       api
         .use(memoriesController(memoryDeps, auth))
         .use(apiKeysController(deps.database.db, auth, deps.onDisconnect))
+        .use(adminController({ directory: deps.directory, onDisconnect: deps.onDisconnect }, auth))
         .use(realtimeStatusController(deps.realtime, auth)),
     )
   routes = app.routes
+  // Elysia's route list carries each route's hooks (its body schema among them).
+  documented = app.routes as unknown as readonly DocumentedRoute[]
   return app
 }
 

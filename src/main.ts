@@ -1,4 +1,5 @@
 // Composition root: config → database → bus → instance (app, hub, worker, server); drains on SIGTERM/SIGINT.
+import { createLocalDirectory, createRedisDirectory } from './admin/directory.ts'
 import { createBus } from './bus/index.ts'
 import { connectRedis } from './bus/redis-clients.ts'
 import { resolveJwtSecret } from './config/dev-secret.ts'
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     : undefined
   const instance = startInstance({
     ...(metrics ? { metrics } : {}),
+    directory: redis ? createRedisDirectory(redis.publisher) : createLocalDirectory(),
     config,
     database,
     bus,

@@ -2,6 +2,10 @@
 
 import { type ObservableResult, metrics as otel } from '@opentelemetry/api'
 import type { Server } from 'bun'
+import { createActivity } from './admin/activity.ts'
+import { createLocalDirectory, type InstanceDirectory } from './admin/directory.ts'
+import { startReporter } from './admin/reporter.ts'
+import { createSnapshots } from './admin/snapshot.ts'
 import { revokedAmong } from './api-keys/store.ts'
 import { createApp } from './app.ts'
 import type { Bus } from './bus/bus.ts'
@@ -29,6 +33,8 @@ import { traceRequest } from './telemetry/spans.ts'
 export interface InstanceDeps {
   /** Metrics pipeline; without it, instruments are no-ops and /metrics answers 404. */
   metrics?: Metrics
+  /** Where the admin view finds every instance (default: this process only). */
+  directory?: InstanceDirectory
   config: Config
   database: Database
   bus: Bus
@@ -46,6 +52,7 @@ export function startInstance(deps: InstanceDeps) {
   const { config, database, bus, log } = deps
   const startedAt = Date.now()
   const registry = createRegistry()
+  const activity = createActivity()
   const instruments =
     deps.metrics?.instruments ?? createInstruments(otel.getMeter('puo-memo-disabled'))
   const hub = createHub({
@@ -62,6 +69,7 @@ export function startInstance(deps: InstanceDeps) {
       graceMs: config.PRESENCE_GRACE_MS,
     },
     syncIntervalMs: config.EVENT_SYNC_INTERVAL_MS,
+    activity,
     limits: {
       ratePerSecond: config.WEBSOCKET_RATE_LIMIT,
       burst: config.WEBSOCKET_RATE_BURST,
@@ -97,6 +105,21 @@ export function startInstance(deps: InstanceDeps) {
   )
 
   const announceDisconnect = createDisconnectPublisher(bus, deps.instanceId, log)
+  const directory = deps.directory ?? createLocalDirectory()
+  const reporter = startReporter({
+    directory,
+    take: createSnapshots({
+      instanceId: deps.instanceId,
+      version: deps.version,
+      startedAt,
+      registry,
+      activity,
+      bus,
+      isDatabaseUp: () => reporter.isDatabaseUp(),
+    }),
+    pingDatabase: () => database.ping(),
+    log,
+  })
 
   let worker: ReturnType<typeof startEmbeddingWorker> | undefined
   const app = createApp({
@@ -113,6 +136,7 @@ export function startInstance(deps: InstanceDeps) {
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     hasMetricsPort: config.METRICS_PORT !== undefined,
     onDisconnect: announceDisconnect,
+    directory,
     onCommitted: (event) => {
       publish(event)
       if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
@@ -168,6 +192,7 @@ export function startInstance(deps: InstanceDeps) {
           onReject: (limit) => instruments.limitRejections.add(1, { limit }),
           onRefuse(status, code, message) {
             instruments.upgradeRefusals.add(1, { status: String(status) })
+            activity.refused({ status, code, message })
             log.info('websocket upgrade refused', { status, code, message })
           },
         })
@@ -207,6 +232,7 @@ export function startInstance(deps: InstanceDeps) {
     /** Graceful stop: refuse new sockets, close open ones with 1012, finish requests and the worker. */
     async stop(): Promise<void> {
       hub.shutdown()
+      reporter.stop()
       clearInterval(pruner)
       await server.stop(false)
       await metricsServer?.stop(true)

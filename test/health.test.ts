@@ -48,7 +48,7 @@ describe('health', () => {
     expect(spec.status).toBe(200)
     expect(Object.keys(spec.body.paths)).toEqual(
       expect.arrayContaining([
-        '/api/v4/memories/',
+        '/api/v4/memories',
         '/api/v4/memories/{id}',
         '/api/v4/memories/search',
         '/health',

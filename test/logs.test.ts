@@ -71,7 +71,7 @@ describe('logs', () => {
       expect.objectContaining({
         requestId: 'trace-me-42',
         method: 'GET',
-        route: '/api/v4/memories/',
+        route: '/api/v4/memories',
         status: 200,
       }),
     )

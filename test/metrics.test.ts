@@ -79,7 +79,7 @@ describe('metrics', () => {
       value(
         text,
         'http_server_request_duration_count',
-        'http_route="/api/v4/memories/",http_response_status_code="201"',
+        'http_route="/api/v4/memories",http_response_status_code="201"',
       ),
     ).toBe(1)
     expect(text).not.toContain('metrics"') // no tenant ids in labels

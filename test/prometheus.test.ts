@@ -127,7 +127,7 @@ scrape_configs:
       expect(await scalar('puo_event_delivery_latency_count')).toBe(10)
       expect(
         await scalar(
-          'http_server_request_duration_count{http_request_method="POST",http_route="/api/v4/memories/",http_response_status_code="201"}',
+          'http_server_request_duration_count{http_request_method="POST",http_route="/api/v4/memories",http_response_status_code="201"}',
         ),
       ).toBe(5)
       // The one GET /metrics on the app port: no such route there.

@@ -79,7 +79,7 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
     }
     const request = one((s) => s.kind === SERVER)
     expect(request.instance).toBe('node-0')
-    expect(request.name).toBe('POST /api/v4/memories/')
+    expect(request.name).toBe('POST /api/v4/memories')
     expect(request.parentSpanId).toBe('ab'.repeat(8))
     expect(request.attributes['http.response.status_code']).toBe(201)
     const db = one((s) => s.kind === CLIENT)

@@ -16,7 +16,7 @@ export function apiKeysController(db: Db, auth: AuthDeps, onRevoked: (target: Di
     .use(authPlugin(auth))
     .onBeforeHandle(({ principal }) => requireScope(principal, 'admin'))
     .post(
-      '/',
+      '',
       async ({ principal, body, set }) => {
         const created = await createApiKey(db, {
           tenantId: principal.tenantId,
@@ -39,7 +39,7 @@ export function apiKeysController(db: Db, auth: AuthDeps, onRevoked: (target: Di
         detail: { summary: 'Create an API key; the key is shown in this response only' },
       },
     )
-    .get('/', async ({ principal }) => ({ data: await listKeys(db, principal.tenantId) }), {
+    .get('', async ({ principal }) => ({ data: await listKeys(db, principal.tenantId) }), {
       detail: { summary: "List the tenant's API keys (prefixes only)" },
     })
     .delete(

@@ -20,6 +20,7 @@ export interface ConnectionData extends TokenBucket {
   isClosing: boolean
   /** The close code this side sent (0 until it sends one): what the client saw, whatever Bun reports. */
   sentCloseCode: number
+  sentCloseReason: string
   /** True while the token-expiry timer counts this socket. */
   hasExpiryTracked: boolean
   /** True while this socket holds a watch on its tenant's ordered event feed. */

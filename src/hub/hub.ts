@@ -57,6 +57,11 @@ export interface HubOptions {
   syncIntervalMs?: number
   /** Which of these API key ids are revoked (checked as often as the log sync runs). */
   revokedKeys(ids: readonly string[]): Promise<string[]>
+  /** Told of each close and each fan-out (the admin view's recent activity). */
+  activity?: {
+    closed(c: { tenantId: string; userId: string; code: number; reason: string }): void
+    delivered(latencyMs: number, sockets: number): void
+  }
 }
 
 export function createHub(opts: HubOptions) {
@@ -139,7 +144,9 @@ export function createHub(opts: HubOptions) {
     sendToUser,
     onFilled: (count) => m.eventsFromLog.add(count),
     onFanOut: (event, sockets) => {
-      m.deliveryLatency.record(Math.max(0, Date.now() - Date.parse(event.createdAt)))
+      const latencyMs = Math.max(0, Date.now() - Date.parse(event.createdAt))
+      m.deliveryLatency.record(latencyMs)
+      opts.activity?.delivered(latencyMs, sockets)
       eventFannedOut(event, `fan-out ${event.type}`, {
         'puo.event.type': event.type,
         'puo.event.seq': event.seq,
@@ -292,6 +299,12 @@ export function createHub(opts: HubOptions) {
         seconds: Math.round(seconds * 10) / 10,
       })
       if (code === CloseCode.messageTooBig) m.limitRejections.add(1, { limit: 'size' })
+      opts.activity?.closed({
+        tenantId: ws.data.principal.tenantId,
+        userId: ws.data.principal.userId,
+        code,
+        reason: ws.data.sentCloseReason || reason,
+      })
       ws.data.isClosing = true
       upkeep.forget(ws)
       credentials.forget(ws)

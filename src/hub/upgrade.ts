@@ -106,6 +106,7 @@ export async function upgradeWebSocket(
     violations: 0,
     isClosing: false,
     sentCloseCode: 0,
+    sentCloseReason: '',
     hasExpiryTracked: false,
     isWatching: false,
   }

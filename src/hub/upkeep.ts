@@ -55,6 +55,7 @@ export function createUpkeep(opts: UpkeepOptions) {
     if (pending && ws.getBufferedAmount() === 0) {
       closing.delete(ws)
       ws.data.sentCloseCode = pending.code
+      ws.data.sentCloseReason = pending.reason
       ws.close(pending.code, pending.reason)
     }
   }
@@ -91,6 +92,7 @@ export function createUpkeep(opts: UpkeepOptions) {
       if (pending && now - pending.since > CLOSE_GRACE_MS) {
         // The close frame never left: the client sees the connection drop (1006).
         ws.data.sentCloseCode = DROPPED
+        ws.data.sentCloseReason = `cut: ${pending.reason}`.slice(0, 120)
         ws.terminate()
       } else closeIfDrained(ws)
       return

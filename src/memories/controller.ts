@@ -27,7 +27,7 @@ export function memoriesController(deps: service.MemoryDeps, auth: AuthDeps) {
   return new Elysia({ prefix: '/memories', tags: ['memories'] })
     .use(authPlugin(auth))
     .post(
-      '/',
+      '',
       async ({ principal, body, set }) => {
         requireScope(principal, 'write')
         const memory = await service.createMemory(deps, principal, body)
@@ -43,7 +43,7 @@ export function memoriesController(deps: service.MemoryDeps, auth: AuthDeps) {
       },
     )
     .get(
-      '/',
+      '',
       ({ principal, query }) => {
         requireScope(principal, 'read')
         return service.listMemories(deps, principal, query)

@@ -1,4 +1,6 @@
 // Builds the real app on a test database, plus helpers to mint credentials and call routes.
+
+import { createLocalDirectory } from '../../src/admin/directory.ts'
 import { createApp } from '../../src/app.ts'
 import { signToken } from '../../src/auth/jwt.ts'
 import type { Scope } from '../../src/auth/principal.ts'
@@ -69,6 +71,7 @@ export function buildTestApp(
     },
     onCommitted: (e) => committed.push(e),
     onDisconnect: (d) => disconnects.push(d),
+    directory: createLocalDirectory(),
   })
   return {
     app,
