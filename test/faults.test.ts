@@ -184,6 +184,11 @@ describe.skipIf(!isAvailable)('faults', () => {
         .filter((l) => l.startsWith('http_server_request_duration_count{') && l.includes('POST'))
       expect(creates.some((l) => l.includes('http_response_status_code="503"'))).toBe(true)
       expect(creates.some((l) => l.includes('http_response_status_code="500"'))).toBe(false)
+      // …and as a database outage, on the dashboard's "Database errors by kind" series.
+      const outage = metrics
+        .split('\n')
+        .find((l) => l.startsWith('puo_db_errors_total{') && l.includes('error_type="unavailable"'))
+      expect(Number(outage?.split(' ').at(-1))).toBeGreaterThanOrEqual(1)
       expect(server.proc.exitCode).toBeNull()
       await s.close()
     } finally {
