@@ -117,7 +117,9 @@ export function startInstance(deps: InstanceDeps) {
       bus,
       isDatabaseUp: () => reporter.isDatabaseUp(),
     }),
-    pingDatabase: () => database.ping(),
+    // PGlite runs inside this process: it is up while the process is. A periodic query on it, beside
+    // the app's own transactions, was seen to stall the embedded database in the test suite.
+    pingDatabase: database.driver === 'postgres' ? () => database.ping() : undefined,
     log,
   })
 

@@ -1,5 +1,5 @@
 // Every REPORT_MS this instance takes its snapshot and leaves it in the directory, where the admin
-// view of any instance reads it. The database is checked on the same beat (state, not a probe).
+// view of any instance reads it. PostgreSQL is checked on the same beat.
 import type { Logger } from '../telemetry/logger.ts'
 import type { InstanceDirectory } from './directory.ts'
 import type { InstanceSnapshot } from './snapshot.ts'
@@ -11,8 +11,8 @@ export const FRESH_MS = 3 * REPORT_MS
 export function startReporter(opts: {
   directory: InstanceDirectory
   take(): InstanceSnapshot
-  /** Resolves when the database answers (rejects or hangs otherwise). */
-  pingDatabase(): Promise<void>
+  /** Resolves when the database answers (rejects or hangs otherwise); none: always up. */
+  pingDatabase: (() => Promise<void>) | undefined
   log: Logger
 }) {
   let isDatabaseUp = true
@@ -21,10 +21,13 @@ export function startReporter(opts: {
     if (isReporting) return
     isReporting = true
     try {
-      isDatabaseUp = await Promise.race([
-        opts.pingDatabase().then(() => true),
-        Bun.sleep(REPORT_MS / 2).then(() => false),
-      ]).catch(() => false)
+      const ping = opts.pingDatabase
+      isDatabaseUp = ping
+        ? await Promise.race([
+            ping().then(() => true),
+            Bun.sleep(REPORT_MS / 2).then(() => false),
+          ]).catch(() => false)
+        : true
       await opts.directory.publish(opts.take())
     } catch (err) {
       opts.log.debug('admin snapshot not published', { err })
