@@ -14,10 +14,14 @@ const CLIENT = 3
 const PRODUCER = 4
 const CONSUMER = 5
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    const found = probe()
+    const found = await probe()
     if (found !== undefined) return found
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await Bun.sleep(100)
@@ -176,5 +180,49 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
     expect(latest('puo.ws.connections.active', 'node-1')).toBe(0)
     expect(latest('puo.event.delivery.latency', 'node-1')).toBeGreaterThanOrEqual(1)
     expect(latest('http.server.request.duration', 'node-0')).toBeGreaterThanOrEqual(1)
+  }, 60_000)
+
+  // Last: it takes the bus away.
+  test('an event the bus missed, filled from the log, still gets its fan-out span', async () => {
+    const [url0, url1] = cluster.urls as [string, string]
+    const bob = await openSocket(
+      `${url1.replace('http', 'ws')}/api/v4/ws?token=${await cluster.token('filled', 'bob')}`,
+    )
+    await bob.subscribe('memories')
+    await redis.kill('SIGKILL')
+    // Both instances know the bus is gone before the write: the event can only come from the log.
+    for (const url of [url0, url1]) {
+      await until(`${url} to see the bus down`, async () => {
+        const body = (await (await fetch(`${url}/health`)).json()) as { bus: { status: string } }
+        return body.bus.status === 'down' ? true : undefined
+      })
+    }
+    const before = receiver.spans.length
+    const res = await fetch(`${url0}/api/v4/memories`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await cluster.token('filled', 'alice')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ content: 'through the log', visibility: 'team' }),
+    })
+    expect(res.status).toBe(201)
+    const created = await bob.waitFor(
+      (f) => f.type === 'memory.created',
+      'the filled event',
+      15_000,
+    )
+    const span = await until('the fan-out span of the filled event', () =>
+      receiver.spans.slice(before).find(
+        (s) =>
+          s.kind === CONSUMER &&
+          s.instance === 'node-1' &&
+          s.attributes['puo.event.seq'] === created.seq &&
+          s.name === 'fan-out memory.created',
+      ),
+    )
+    expect(span.attributes['puo.event.source']).toBe('log')
+    await bob.close()
+    await redis.start()
   }, 60_000)
 })

@@ -1,5 +1,5 @@
-// The process as an operator sees it: resident memory, CPU time, JS heap, event-loop lag and open
-// file descriptors, read when metrics are collected (lag is measured by a timer between collections).
+// The process as an operator sees it: resident memory, CPU time, JS heap and collections, event-loop
+// lag and open file descriptors, read when metrics are collected (lag is measured by a timer between collections).
 import { readdirSync } from 'node:fs'
 import type { Meter } from '@opentelemetry/api'
 
@@ -24,8 +24,7 @@ export function observeProcess(meter: Meter): () => void {
     .addCallback((r) => r.observe(process.memoryUsage.rss()))
   meter
     .createObservableGauge('puo.js.heap.used', {
-      description:
-        'JavaScript heap in use and its capacity (the runtime reports no GC events; the heap after collections stands for them)',
+      description: 'JavaScript heap in use and its capacity',
       unit: 'By',
     })
     .addCallback((r) => {
@@ -43,6 +42,21 @@ export function observeProcess(meter: Meter): () => void {
       r.observe(cpu.user / 1e6, { 'cpu.mode': 'user' })
       r.observe(cpu.system / 1e6, { 'cpu.mode': 'system' })
     })
+  // The runtime reports no GC events: a collection is noticed when it reclaims a sentinel object (a
+  // new one is planted each time), so this counts the collections that swept young objects.
+  let collections = 0
+  const sentinels = new FinalizationRegistry<void>(() => {
+    collections++
+    plant()
+  })
+  const plant = () => sentinels.register({}, undefined)
+  plant()
+  meter
+    .createObservableCounter('puo.js.gc.collections', {
+      description: 'Garbage collections noticed (each reclaimed a freshly planted sentinel object)',
+      unit: '{collection}',
+    })
+    .addCallback((r) => r.observe(collections))
   meter
     .createObservableGauge('puo.event_loop.lag', {
       description: `Worst delay of a timer since the last collection (sampled every ${LAG_SAMPLE_MS} ms)`,
