@@ -213,13 +213,15 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
       15_000,
     )
     const span = await until('the fan-out span of the filled event', () =>
-      receiver.spans.slice(before).find(
-        (s) =>
-          s.kind === CONSUMER &&
-          s.instance === 'node-1' &&
-          s.attributes['puo.event.seq'] === created.seq &&
-          s.name === 'fan-out memory.created',
-      ),
+      receiver.spans
+        .slice(before)
+        .find(
+          (s) =>
+            s.kind === CONSUMER &&
+            s.instance === 'node-1' &&
+            s.attributes['puo.event.seq'] === created.seq &&
+            s.name === 'fan-out memory.created',
+        ),
     )
     expect(span.attributes['puo.event.source']).toBe('log')
     await bob.close()
