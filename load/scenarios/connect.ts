@@ -1,4 +1,5 @@
-// (a) connect: ramp to N sockets, all subscribed; connect rate and memory per idle connection.
+// (a) connect: ramp to N sockets, all subscribed; connect rate, memory per idle connection and the
+// server's CPU while they idle.
 import { createFleet } from '../lib/fleet.ts'
 import { atMost, type Outcome, round } from '../lib/report.ts'
 import type { Params } from '../lib/scenario.ts'
@@ -14,7 +15,10 @@ export async function connect(p: Params, target: Target): Promise<Outcome> {
     concurrency: p.connectConcurrency,
   })
   const { connectMs, errors } = await fleet.open()
+  // Idle upkeep: the server's CPU while every socket is open and nothing is written.
+  const cpu0 = target.cpuSeconds()
   await Bun.sleep(p.holdSeconds * 1000)
+  const idleCpuMsPerS = ((target.cpuSeconds() - cpu0) * 1000) / p.holdSeconds
   await target.gc()
   const after = target.rss()
   const subscribed = fleet.subscribedCount()
@@ -32,6 +36,7 @@ export async function connect(p: Params, target: Target): Promise<Outcome> {
       'server RSS before MB': round(before / 1048576, 1),
       'server RSS after MB': round(after / 1048576, 1),
       'KB per idle connection': round(kb),
+      'server CPU ms per s, idle': round(idleCpuMsPerS),
     },
     checks: [
       ...atMost(

@@ -76,7 +76,7 @@ export function createSnapshots(src: SnapshotSources) {
         }
       })
       .sort((a, b) => b.connections - a.connections)
-    const users = registry.localUsers()
+
     return {
       instanceId: src.instanceId,
       version: src.version,
@@ -87,8 +87,8 @@ export function createSnapshots(src: SnapshotSources) {
       subscriptions: totals.subscriptions,
       tenantCount: tenants.length,
       tenants: tenants.slice(0, LISTED),
-      onlineUserCount: users.length,
-      onlineUsers: users.slice(0, LISTED),
+      onlineUserCount: totals.users,
+      onlineUsers: registry.someLocalUsers(LISTED),
       framesSentPerSecond,
       framesReceivedPerSecond,
       delivery: src.activity.takeWindow(),

@@ -131,6 +131,23 @@ export function createRegistry() {
       for (const [userId, u] of t.users) if (u.memorySubscribers > 0) yield userId
     },
 
+    /** Frames sent so far (cheap to read: upkeep uses it to tell busy from idle). */
+    get framesSent() {
+      return totals.messagesSent
+    },
+
+    /** At most `limit` of the users with a socket here (the admin view lists a few, counts all). */
+    someLocalUsers(limit: number): { tenantId: string; userId: string; name?: string }[] {
+      const out = []
+      for (const [tenantId, t] of tenants) {
+        for (const [userId, u] of t.users) {
+          if (out.length >= limit) return out
+          out.push({ tenantId, userId, ...(u.name ? { name: u.name } : {}) })
+        }
+      }
+      return out
+    },
+
     /** How many tenants have at least one socket here. */
     get tenantCount() {
       return tenants.size
