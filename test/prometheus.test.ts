@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { signToken } from '../src/auth/jwt.ts'
 import { prometheusPath, promtoolPath, servicesRequired } from './support/env.ts'
-import { openSocket } from './support/realtime.ts'
+import { openSocket, restOf } from './support/realtime.ts'
 import { freePort } from './support/redis.ts'
 import { type RunningServer, startServer } from './support/server.ts'
 
@@ -207,10 +207,9 @@ scrape_configs:
         const s = await openSocket(`${ws}/api/v4/ws?token=${token}`)
         const id = s.send('subscribe', { channel: 'memories', since: 1 })
         await s.waitFor((f) => f.type === 'subscribed' && f.id === id)
-        const res = await fetch(`${server.url}/api/v4/memories`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ content: 'panel traffic', visibility: 'team' }),
+        const res = await restOf(server)('POST', '/api/v4/memories', token, {
+          content: 'panel traffic',
+          visibility: 'team',
         })
         expect(res.status).toBe(201)
         await s.waitFor((f) => f.type === 'memory.created')

@@ -6,7 +6,7 @@ import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 import { serverLogLines } from './support/logs.ts'
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlp-receiver.ts'
-import { openSocket } from './support/realtime.ts'
+import { openSocket, restOf } from './support/realtime.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const SERVER = 2
@@ -198,14 +198,12 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
       })
     }
     const before = receiver.spans.length
-    const res = await fetch(`${url0}/api/v4/memories`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await cluster.token('filled', 'alice')}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ content: 'through the log', visibility: 'team' }),
-    })
+    const res = await restOf({ url: url0 })(
+      'POST',
+      '/api/v4/memories',
+      await cluster.token('filled', 'alice'),
+      { content: 'through the log', visibility: 'team' },
+    )
     expect(res.status).toBe(201)
     const created = await bob.waitFor(
       (f) => f.type === 'memory.created',

@@ -92,13 +92,20 @@ export function createHub(opts: HubOptions) {
     end: (ws) => closeWith(ws, CloseCode.tokenExpired, 'token expired'),
   })
 
+  /** Counts one frame handed to `n` sockets of a tenant (per event, never per socket). */
+  function counted(tenantId: string, n: number, type: string, frame: string): number {
+    if (n === 0) return 0
+    registry.countSent(tenantId, n)
+    m.messagesSent.add(n, { 'message.type': type })
+    m.bytesSent.add(n * Buffer.byteLength(frame))
+    return n
+  }
+
   /** Sends one encoded frame to one socket, counted (dropped once the socket is closing). */
   function sendEncoded(ws: Socket, frame: string, type: string): void {
     if (ws.data.isClosing) return
     ws.send(frame)
-    registry.countSent(ws.data.principal.tenantId, 1)
-    m.messagesSent.add(1, { 'message.type': type })
-    m.bytesSent.add(Buffer.byteLength(frame))
+    counted(ws.data.principal.tenantId, 1, type, frame)
   }
 
   const send: SendFrame = (ws, type, data, id) => sendEncoded(ws, encodeFrame(type, data, id), type)
@@ -111,16 +118,14 @@ export function createHub(opts: HubOptions) {
   /** Publishes to a topic if anyone here listens; returns how many sockets it reached. */
   function publish(tenantId: string, topic: string, payload: string, type: string): number {
     const n = server?.subscriberCount(topic) ?? 0
-    if (n > 0) {
-      server?.publish(topic, payload)
-      registry.countSent(tenantId, n)
-      m.messagesSent.add(n, { 'message.type': type })
-      m.bytesSent.add(n * Buffer.byteLength(payload))
-    }
-    return n
+    if (n > 0) server?.publish(topic, payload)
+    return counted(tenantId, n, type, payload)
   }
 
-  /** Sends a frame to each of the user's live sockets here; returns how many it reached. */
+  /**
+   * Sends a frame to each of the user's live sockets here (a user has a few; a Bun topic per user
+   * would cost every idle socket half a kilobyte); returns how many it reached.
+   */
   function sendToUser(tenantId: string, userId: string, frame: string, type: string): number {
     let n = 0
     for (const ws of registry.liveSockets(tenantId, userId)) {
@@ -128,12 +133,7 @@ export function createHub(opts: HubOptions) {
       ws.send(frame)
       n++
     }
-    if (n > 0) {
-      registry.countSent(tenantId, n)
-      m.messagesSent.add(n, { 'message.type': type })
-      m.bytesSent.add(n * Buffer.byteLength(frame))
-    }
-    return n
+    return counted(tenantId, n, type, frame)
   }
 
   const feed = createMemoryFeed({

@@ -55,6 +55,18 @@ function fail(span: Span, err: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR })
 }
 
+/** Runs `run` inside `span`, records a failure on it, and ends it either way. */
+async function endedAfter<T>(span: Span, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    fail(span, err)
+    throw err
+  } finally {
+    span.end()
+  }
+}
+
 /** A server span around one HTTP request, continuing the caller's trace when it sent a traceparent. */
 export async function traceRequest(
   req: Request,
@@ -115,16 +127,7 @@ export async function dbSpan<T>(operation: string, run: () => Promise<T>): Promi
       kind: SpanKind.CLIENT,
       attributes: { 'db.system.name': 'postgresql', 'db.operation.name': operation },
     },
-    async (span) => {
-      try {
-        return await fn()
-      } catch (err) {
-        fail(span, err)
-        throw err
-      } finally {
-        span.end()
-      }
-    },
+    (span) => endedAfter(span, fn),
   )
 }
 
@@ -178,16 +181,9 @@ export async function linkedSpan<T>(
     const ctx = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent }))
     if (ctx && trace.isSpanContextValid(ctx)) links.push({ context: ctx })
   }
-  return tracer.startActiveSpan(name, { links, attributes }, ROOT_CONTEXT, async (span) => {
-    try {
-      return await run()
-    } catch (err) {
-      fail(span, err)
-      throw err
-    } finally {
-      span.end()
-    }
-  })
+  return tracer.startActiveSpan(name, { links, attributes }, ROOT_CONTEXT, (span) =>
+    endedAfter(span, run),
+  )
 }
 
 /** The event left for `sockets` sockets: a consumer span from its arrival (incl. ordering wait) to now. */

@@ -131,10 +131,10 @@ export async function openSocket(
   return socket
 }
 
-/** A REST call to `instance` as `token`: status and JSON body (null for 204). */
-export function restOf(instance: Instance) {
+/** A REST call to a server (an in-process instance or a process) as `token`: status and JSON body (null for 204). */
+export function restOf(server: { url: string }) {
   return (method: string, path: string, token: string, body?: unknown) =>
-    fetch(`${instance.url}${path}`, {
+    fetch(`${server.url}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
