@@ -15,6 +15,7 @@ import { healthController } from './health/controller.ts'
 import type { RouteList } from './http/allowed-methods.ts'
 import { jsonBody } from './http/body.ts'
 import { errorHandler } from './http/error-handler.ts'
+import { registerFormats } from './http/formats.ts'
 import { clientPageController } from './hub/client-page.ts'
 import { realtimeStatusController, type StatusDeps } from './hub/status.ts'
 import { memoriesController } from './memories/controller.ts'
@@ -49,6 +50,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
+  registerFormats()
   const auth: AuthDeps = { db: deps.database.db, jwtSecret: deps.jwtSecret, log: deps.log }
   const memoryDeps = {
     db: deps.database.db,

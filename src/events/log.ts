@@ -1,9 +1,24 @@
 // Appends to the event log inside the caller's transaction, so a change and its event commit together.
-import { sql } from 'drizzle-orm'
+import { type Placeholder, type SQL, sql } from 'drizzle-orm'
 import type { WithSubquery } from 'drizzle-orm/subquery'
 import type { Db, Tx } from '../db/database.ts'
 import { events, tenantSeqs } from '../db/schema.ts'
 import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
+
+/** An event's columns as statement inputs: values, or placeholders of a prepared statement. */
+type Input = unknown | Placeholder
+interface EventInputs {
+  id: Input
+  tenantId: Input
+  type: Input
+  memoryId: Input
+  ownerId: Input
+  visibility: Input
+  /** JSON text. */
+  payload: Input
+  /** When absent, clock_timestamp(): the moment just before commit. */
+  createdAt?: Input
+}
 
 /**
  * Guarantee: within a tenant, committed events have seq 1, 2, 3, … with no gap, in commit order.
@@ -17,44 +32,51 @@ export async function appendEvent(
   tx: Tx | Db,
   subject: EventSubject,
   event: MemoryEvent,
-  opts: {
-    at?: Date
-    /**
-     * Writes to run in the same statement, before the event (data-modifying CTEs): a change and its
-     * event in one statement commit together without a transaction around them (one round trip).
-     */
-    before?: WithSubquery[]
-  } = {},
+  opts: { at?: Date } = {},
 ): Promise<StoredEvent> {
-  const { at } = opts
+  const [row] = await appendStatement(tx, [], {
+    ...subject,
+    id: Bun.randomUUIDv7(),
+    type: event.type,
+    payload: JSON.stringify(event.payload),
+    ...(opts.at ? { createdAt: opts.at.toISOString() } : {}),
+  })
+  if (!row) throw new Error('event insert returned no row')
+  return row
+}
+
+/**
+ * The append as a statement, with `before` (data-modifying CTEs) run in it ahead of the event: a
+ * change and its event in one statement commit together without a transaction (one round trip).
+ * Given placeholders, the result can be prepared once and run many times.
+ */
+export function appendStatement(tx: Tx | Db, before: WithSubquery[], e: EventInputs) {
   const next = tx.$with('next').as(
     tx
       .insert(tenantSeqs)
-      .values({ tenantId: subject.tenantId, seq: 1 })
+      .values({ tenantId: sql`${e.tenantId}`, seq: 1 })
       .onConflictDoUpdate({ target: tenantSeqs.tenantId, set: { seq: sql`${tenantSeqs.seq} + 1` } })
       .returning({ seq: tenantSeqs.seq }),
   )
-  const [row] = await tx
-    .with(...(opts.before ?? []), next)
+  const createdAt: SQL =
+    e.createdAt === undefined ? sql`clock_timestamp()` : sql`${e.createdAt}::timestamptz`
+  return tx
+    .with(...before, next)
     .insert(events)
     .select(
       tx
         .select({
-          id: sql`${Bun.randomUUIDv7()}::uuid`.as('id'),
-          tenantId: sql`${subject.tenantId}`.as('tenant_id'),
+          id: sql`${e.id}::uuid`.as('id'),
+          tenantId: sql`${e.tenantId}`.as('tenant_id'),
           seq: next.seq,
-          type: sql`${event.type}`.as('type'),
-          memoryId: sql`${subject.memoryId}::uuid`.as('memory_id'),
-          ownerId: sql`${subject.ownerId}`.as('owner_id'),
-          visibility: sql`${subject.visibility}`.as('visibility'),
-          payload: sql`${JSON.stringify(event.payload)}::jsonb`.as('payload'),
-          createdAt: (at ? sql`${at.toISOString()}::timestamptz` : sql`clock_timestamp()`).as(
-            'created_at',
-          ),
+          type: sql`${e.type}`.as('type'),
+          memoryId: sql`${e.memoryId}::uuid`.as('memory_id'),
+          ownerId: sql`${e.ownerId}`.as('owner_id'),
+          visibility: sql`${e.visibility}`.as('visibility'),
+          payload: sql`${e.payload}::jsonb`.as('payload'),
+          createdAt: createdAt.as('created_at'),
         })
         .from(next),
     )
     .returning()
-  if (!row) throw new Error('event insert returned no row')
-  return row
 }

@@ -2,7 +2,6 @@
 import { canEdit, canSee, isOwner } from '../auth/policy.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { Db } from '../db/database.ts'
-import type { MemoryRow } from '../db/schema.ts'
 import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import {
@@ -24,8 +23,9 @@ import {
   deleteMemoryRow,
   enqueueEmbedding,
   findMemory,
+  insertMemory,
   listPage,
-  newMemoryWrites,
+  type NewMemoryRow,
   searchByVector,
   updateMemoryRow,
 } from './store.ts'
@@ -44,7 +44,7 @@ export async function createMemory(
 ): Promise<MemoryJson> {
   const now = new Date()
   // Every column is given (none is left to a default), so the DTO made here is the stored row.
-  const row: MemoryRow = {
+  const row: NewMemoryRow = {
     id: Bun.randomUUIDv7(),
     tenantId: p.tenantId,
     ownerId: p.userId,
@@ -61,15 +61,7 @@ export async function createMemory(
     updatedAt: now,
   }
   const memory = toMemoryDto(row)
-  // One statement (row, embedding job, event): atomic without a transaction, one round trip.
-  const event = await dbSpan('memory.create', () =>
-    appendEvent(
-      deps.db,
-      subjectOf(row),
-      { type: 'memory.created', payload: { memory } },
-      { before: newMemoryWrites(deps.db, row) },
-    ),
-  )
+  const event = await dbSpan('memory.create', () => insertMemory(deps.db, row, { memory }))
   deps.onCommitted(event)
   return memory
 }

@@ -1,7 +1,10 @@
 // Memory rows and their embedding jobs: the drizzle queries, with no policy in them.
 import { and, asc, desc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
+import { perDatabase } from '../db/per-database.ts'
 import { embeddingJobs, type MemoryRow, memories, type Visibility } from '../db/schema.ts'
+import { appendStatement } from '../events/log.ts'
+import type { EventPayload, StoredEvent } from '../events/types.ts'
 import { activeTraceparent } from '../telemetry/spans.ts'
 
 /** Rows this user may read in this tenant: team rows, and their own private rows. */
@@ -12,25 +15,79 @@ export function visibleTo(tenantId: string, userId: string): SQL {
   ) as SQL
 }
 
+const p = (name: string) => sql.placeholder(name)
+
 /**
- * The writes of a new memory as CTEs, to run in one statement with its event (see appendEvent):
- * the row itself, and its embedding job (checked against the row at the end of the statement).
+ * A new memory, its embedding job and its `memory.created` event in one statement: atomic without
+ * a transaction, one round trip. Built once per database handle and run as a prepared statement:
+ * building it per request cost the server more CPU than PostgreSQL spent running it.
  */
-export function newMemoryWrites(db: Db, row: MemoryRow) {
-  return [
-    db.$with('new_memory').as(db.insert(memories).values(row).returning({ id: memories.id })),
-    db.$with('new_job').as(
-      db
-        .insert(embeddingJobs)
-        .values({
-          memoryId: row.id,
-          tenantId: row.tenantId,
-          runAfter: row.createdAt,
-          trace: activeTraceparent() ?? null,
-        })
-        .returning({ memoryId: embeddingJobs.memoryId }),
-    ),
-  ]
+const createStatement = perDatabase((db) => {
+  const newMemory = db.$with('new_memory').as(
+    db
+      .insert(memories)
+      .values({
+        id: p('id'),
+        tenantId: p('tenantId'),
+        ownerId: p('ownerId'),
+        title: p('title'),
+        content: p('content'),
+        tags: p('tags'),
+        metadata: p('metadata'),
+        visibility: p('visibility'),
+        version: 1,
+        embedding: null,
+        embeddingStatus: 'pending',
+        embeddingModel: null,
+        createdAt: p('createdAt'),
+        updatedAt: p('updatedAt'),
+      })
+      .returning({ id: memories.id }),
+  )
+  const newJob = db.$with('new_job').as(
+    db
+      .insert(embeddingJobs)
+      .values({
+        memoryId: p('id'),
+        tenantId: p('tenantId'),
+        runAfter: p('createdAt'),
+        trace: p('trace'),
+      })
+      .returning({ memoryId: embeddingJobs.memoryId }),
+  )
+  return appendStatement(db, [newMemory, newJob], {
+    id: p('eventId'),
+    tenantId: p('tenantId'),
+    type: 'memory.created',
+    memoryId: p('id'),
+    ownerId: p('ownerId'),
+    visibility: p('visibility'),
+    payload: p('payload'),
+  }).prepare('memory_create')
+})
+
+/** A memory as first stored: version 1, its embedding still to come. */
+export type NewMemoryRow = MemoryRow & {
+  version: 1
+  embedding: null
+  embeddingStatus: 'pending'
+  embeddingModel: null
+}
+
+/** Stores a new memory with its embedding job and its event (`payload`, the event's data). */
+export async function insertMemory(
+  db: Db,
+  row: NewMemoryRow,
+  payload: EventPayload<'memory.created'>,
+): Promise<StoredEvent> {
+  const [event] = await createStatement(db).execute({
+    ...row,
+    eventId: Bun.randomUUIDv7(),
+    trace: activeTraceparent() ?? null,
+    payload: JSON.stringify(payload),
+  })
+  if (!event) throw new Error('memory insert returned no event')
+  return event
 }
 
 /** `forUpdate` holds the row lock until the transaction ends (optimistic checks happen under it). */
