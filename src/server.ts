@@ -145,7 +145,7 @@ export function startInstance(deps: InstanceDeps) {
     },
   })
   worker = startEmbeddingWorker({
-    db: database.db,
+    db: database.replanning,
     embedder: deps.embedder,
     log,
     batchSize: config.EMBEDDING_BATCH_SIZE,

@@ -120,6 +120,63 @@ for (const backend of backends) {
       expect(await eventsOf(tenant, 'memory.embedding_complete')).toHaveLength(2)
     })
 
+    test('one batch over several tenants: each tenant’s log stays gap-free, and a result for content edited meanwhile is dropped, then redone', async () => {
+      const tenants = [t.tenant(), t.tenant()]
+      const toks = await Promise.all(tenants.map((tenant) => t.token(tenant, 'alice')))
+      const ids: string[][] = [[], []]
+      for (let i = 0; i < 6; i++) {
+        const k = i % 2
+        const res = await t.call('POST', '/api/v4/memories', {
+          token: toks[k] as string,
+          body: { content: `note ${i}`, visibility: 'team' },
+        })
+        ids[k]?.push(res.body.id)
+      }
+      const edited = ids[0]?.[1] as string
+      let isFirstBatch = true
+      // Edits one memory while its first embedding is being computed.
+      const editing = {
+        model: embedder.model,
+        embed: async (texts: string[]) => {
+          if (isFirstBatch) {
+            isFirstBatch = false
+            const patch = await t.call('PATCH', `/api/v4/memories/${edited}`, {
+              token: toks[0] as string,
+              body: { content: 'rewritten while embedding' },
+            })
+            expect(patch.status).toBe(200)
+          }
+          return embedder.embed(texts)
+        },
+      }
+      start({ embedder: editing, batchSize: 16 })
+      for (const [k, list] of ids.entries()) {
+        for (const id of list) await ready(toks[k] as string, id)
+      }
+      for (const tenant of tenants) {
+        const log = await database.db
+          .select()
+          .from(events)
+          .where(eq(events.tenantId, tenant))
+          .orderBy(asc(events.seq))
+        expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1))
+      }
+      // The edited memory: one completion only, for its new content (the first result was dropped).
+      const done = (await eventsOf(tenants[0] as string, 'memory.embedding_complete')).filter(
+        (e) => e.memoryId === edited,
+      )
+      expect(done).toHaveLength(1)
+      const [expected] = await embedder.embed(['rewritten while embedding'])
+      const hit = await t.call('GET', '/api/v4/memories/search?q=rewritten%20while%20embedding', {
+        token: toks[0] as string,
+      })
+      expect(hit.body.data[0].memory.id).toBe(edited)
+      expect(hit.body.data[0].score).toBeCloseTo(
+        (expected as number[]).reduce((s, v) => s + v * v, 0),
+        4,
+      )
+    })
+
     test('search ranks visible memories by similarity and never shows others’ private ones', async () => {
       const tenant = t.tenant()
       const alice = await t.token(tenant, 'alice')

@@ -13,6 +13,12 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 export interface Database {
   readonly db: Db
   readonly driver: 'pglite' | 'postgres'
+  /**
+   * The same database, through statements that are planned on every run rather than once per
+   * connection. For queries over tables whose size swings (the embedding queue, the memories a batch
+   * of results lands on): a plan cached while a table was small scans it whole once it is large.
+   */
+  readonly replanning: Db
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>
   /** Applies pending migrations from src/db/migrations; safe to call on every boot. */

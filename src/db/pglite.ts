@@ -28,6 +28,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
   return {
     db: db as unknown as Db,
     driver: 'pglite',
+    // PGlite runs every query as an unnamed statement: planned on each run already.
+    replanning: db as unknown as Db,
     ping: async () => {
       await db.execute(sql`select 1`)
     },

@@ -35,6 +35,8 @@ export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
   return {
     db: db as unknown as Db,
     driver: 'postgres',
+    // Unnamed statements: PostgreSQL plans each run with its parameters (one more round trip).
+    replanning: drizzle(client, { schema }) as unknown as Db,
     ping: async () => {
       await db.execute(sql`select 1`)
     },

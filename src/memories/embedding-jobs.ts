@@ -1,71 +1,224 @@
-// Queries of the embedding job queue: claim due jobs, finish them, schedule a retry, count the queue.
+// Queries of the embedding job queue: claim due jobs, store their results, schedule a retry, count the queue.
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
-import { embeddingJobs, memories } from '../db/schema.ts'
+import { perDatabase } from '../db/per-database.ts'
+import { embeddingJobs, events, memories, tenantSeqs } from '../db/schema.ts'
+import type { StoredEvent } from '../events/types.ts'
 
 export interface ClaimedJob {
   memoryId: string
   tenantId: string
   content: string
+  /** md5 of the content claimed: a result is stored only if the memory still has this content. */
+  contentHash: string
   attempts: number
   /** W3C traceparent of the write that queued it, when that write was traced. */
   trace: string | null
 }
 
+const p = (name: string) => sql.placeholder(name)
+const at = (name: string) => sql`${p(name)}::timestamptz`
+
 /**
- * Leases up to `limit` due jobs until `leaseUntil`. SKIP LOCKED lets several instances claim
- * side by side without taking the same job; a lease that runs out (crashed worker) is claimable again.
+ * One statement: picks up to `limit` due jobs (SKIP LOCKED lets several instances claim side by
+ * side without taking the same job), leases them, and reads their memories' content.
  */
-export async function claimJobs(
-  db: Db,
-  limit: number,
-  now: Date,
-  leaseUntil: Date,
-): Promise<ClaimedJob[]> {
-  return db.transaction(async (tx) => {
-    const due = await tx
+const claimStatement = perDatabase((db) => {
+  const due = db.$with('due').as(
+    db
       .select({ memoryId: embeddingJobs.memoryId })
       .from(embeddingJobs)
       .where(
         and(
-          lte(embeddingJobs.runAfter, now),
-          or(isNull(embeddingJobs.claimedUntil), lt(embeddingJobs.claimedUntil, now)),
+          lte(embeddingJobs.runAfter, at('now')),
+          or(isNull(embeddingJobs.claimedUntil), lt(embeddingJobs.claimedUntil, at('now'))),
         ),
       )
       .orderBy(asc(embeddingJobs.runAfter))
-      .limit(limit)
-      .for('update', { skipLocked: true })
-    if (due.length === 0) return []
-    const ids = due.map((d) => d.memoryId)
-    const claimed = await tx
+      .limit(p('limit'))
+      .for('update', { skipLocked: true }),
+  )
+  const claimed = db.$with('claimed').as(
+    db
       .update(embeddingJobs)
-      .set({ claimedUntil: leaseUntil, attempts: sql`${embeddingJobs.attempts} + 1` })
-      .where(inArray(embeddingJobs.memoryId, ids))
+      .set({ claimedUntil: at('leaseUntil'), attempts: sql`${embeddingJobs.attempts} + 1` })
+      // `= any(array(…))`, not `in (…)`: the generic plan of `in` scans the whole queue.
+      .where(
+        sql`${embeddingJobs.memoryId} = any(array(${db.select({ memoryId: due.memoryId }).from(due)}))`,
+      )
       .returning({
         memoryId: embeddingJobs.memoryId,
         tenantId: embeddingJobs.tenantId,
         attempts: embeddingJobs.attempts,
         trace: embeddingJobs.trace,
-      })
-    const contents = await tx
-      .select({ id: memories.id, content: memories.content })
-      .from(memories)
-      .where(inArray(memories.id, ids))
-    const byId = new Map(contents.map((c) => [c.id, c.content]))
-    return claimed.flatMap((c) => {
-      const content = byId.get(c.memoryId)
-      return content === undefined ? [] : [{ ...c, content }]
+      }),
+  )
+  // A lateral lookup per claimed job: a join may be planned as a scan of every memory.
+  const memory = db
+    .select({
+      content: memories.content,
+      contentHash: sql<string>`md5(${memories.content})`.as('content_hash'),
     })
+    .from(memories)
+    .where(sql`${memories.id} = "claimed"."memory_id"`)
+    .limit(1)
+    .as('memory')
+  return db
+    .with(due, claimed)
+    .select({
+      memoryId: claimed.memoryId,
+      tenantId: claimed.tenantId,
+      content: memory.content,
+      contentHash: memory.contentHash,
+      attempts: claimed.attempts,
+      trace: claimed.trace,
+    })
+    .from(claimed)
+    .innerJoinLateral(memory, sql`true`)
+    .prepare('embedding_claim')
+})
+
+/**
+ * Leases up to `limit` due jobs until `leaseUntil`; a lease that runs out (crashed worker) is
+ * claimable again.
+ */
+export function claimJobs(
+  db: Db,
+  limit: number,
+  now: Date,
+  leaseUntil: Date,
+): Promise<ClaimedJob[]> {
+  return claimStatement(db).execute({
+    limit,
+    now: now.toISOString(),
+    leaseUntil: leaseUntil.toISOString(),
   })
+}
+
+export interface EmbeddingResult {
+  memoryId: string
+  /** The claimed job's `contentHash`. */
+  contentHash: string
+  vector: number[]
+}
+
+/**
+ * One statement: stores the vectors of the memories whose content is still the one embedded,
+ * finishes their jobs and logs a `memory.embedding_complete` event for each. Atomic like a
+ * transaction, in one round trip. Memory rows are locked before any tenant's seq counter (the
+ * counters are bumped from a count over the stored rows), and counters in tenant order: no cycle of
+ * waits with other writers, which take one memory row, then one counter.
+ */
+const finishStatement = perDatabase((db) => {
+  const results = db.$with('results').as(
+    db
+      .select({
+        memoryId: sql<string>`(r->>'memoryId')::uuid`.as('memory_id'),
+        contentHash: sql<string>`r->>'contentHash'`.as('content_hash'),
+        vector: sql<number[]>`(r->>'vector')::real[]`.as('vector'),
+        eventId: sql<string>`(r->>'eventId')::uuid`.as('event_id'),
+      })
+      .from(sql`jsonb_array_elements(${p('results')}::jsonb) as r`),
+  )
+  // Each memory is found by id through its index and matched to its result by subqueries: a join
+  // may be planned as a scan of every memory (hashing each content) while the table's size is unknown.
+  const done = db.$with('done').as(
+    db
+      .update(memories)
+      .set({
+        embedding: sql`(select vector from results where memory_id = ${memories.id})`,
+        embeddingStatus: 'ready',
+        embeddingModel: sql`${p('model')}`,
+      })
+      .where(
+        and(
+          sql`${memories.id} = any(array(select memory_id from results))`,
+          sql`md5(${memories.content}) = (select content_hash from results where memory_id = ${memories.id})`,
+        ),
+      )
+      .returning({
+        memoryId: memories.id,
+        tenantId: memories.tenantId,
+        ownerId: memories.ownerId,
+        visibility: memories.visibility,
+      }),
+  )
+  const finished = db.$with('finished').as(
+    db
+      .delete(embeddingJobs)
+      .where(inArray(embeddingJobs.memoryId, db.select({ memoryId: done.memoryId }).from(done)))
+      .returning({ memoryId: embeddingJobs.memoryId }),
+  )
+  const counts = db.$with('counts').as(
+    db
+      .select({ tenantId: done.tenantId, n: sql<number>`count(*)`.as('n') })
+      .from(done)
+      .groupBy(done.tenantId),
+  )
+  const bumped = db.$with('bumped').as(
+    db
+      .insert(tenantSeqs)
+      .select(
+        db
+          .select({ tenantId: counts.tenantId, seq: counts.n })
+          .from(counts)
+          .orderBy(counts.tenantId),
+      )
+      .onConflictDoUpdate({
+        target: tenantSeqs.tenantId,
+        set: { seq: sql`${tenantSeqs.seq} + excluded.seq` },
+      })
+      .returning({ tenantId: tenantSeqs.tenantId, seq: tenantSeqs.seq }),
+  )
+  return db
+    .with(results, done, finished, counts, bumped)
+    .insert(events)
+    .select(
+      db
+        .select({
+          id: results.eventId,
+          tenantId: done.tenantId,
+          seq: sql<number>`${bumped.seq} - ${counts.n} + row_number() over (partition by ${done.tenantId} order by ${done.memoryId})`.as(
+            'seq',
+          ),
+          type: sql<string>`'memory.embedding_complete'`.as('type'),
+          memoryId: done.memoryId,
+          ownerId: done.ownerId,
+          visibility: done.visibility,
+          payload:
+            sql`jsonb_build_object('memoryId', ${done.memoryId}, 'model', ${p('model')}::text, 'dimensions', cardinality(${results.vector}))`.as(
+              'payload',
+            ),
+          createdAt: sql`clock_timestamp()`.as('created_at'),
+        })
+        .from(done)
+        .innerJoin(results, eq(results.memoryId, done.memoryId))
+        .innerJoin(counts, eq(counts.tenantId, done.tenantId))
+        .innerJoin(bumped, eq(bumped.tenantId, done.tenantId)),
+    )
+    .returning()
+    .prepare('embedding_finish')
+})
+
+/** Stores embedding results (see finishStatement); returns the events logged, in seq order per tenant. */
+export async function finishJobs(
+  db: Db,
+  model: string,
+  results: EmbeddingResult[],
+): Promise<StoredEvent[]> {
+  if (results.length === 0) return []
+  const rows = results.map((r) => ({
+    memoryId: r.memoryId,
+    contentHash: r.contentHash,
+    vector: `{${r.vector.join(',')}}`,
+    eventId: Bun.randomUUIDv7(),
+  }))
+  const logged = await finishStatement(db).execute({ model, results: JSON.stringify(rows) })
+  return logged.sort((a, b) => a.seq - b.seq)
 }
 
 export async function deleteJob(tx: Tx, memoryId: string): Promise<void> {
   await tx.delete(embeddingJobs).where(eq(embeddingJobs.memoryId, memoryId))
-}
-
-export async function deleteJobs(tx: Tx, memoryIds: string[]): Promise<void> {
-  if (memoryIds.length > 0)
-    await tx.delete(embeddingJobs).where(inArray(embeddingJobs.memoryId, memoryIds))
 }
 
 /** Releases the lease and schedules the next attempt, unless an update re-queued the job meanwhile. */

@@ -1,7 +1,5 @@
 // Background embedding: claims queued jobs, embeds in batches, stores vectors and logs embedding_complete.
 import type { Db } from '../db/database.ts'
-import type { MemoryRow } from '../db/schema.ts'
-import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { linkedSpan } from '../telemetry/spans.ts'
@@ -10,10 +8,10 @@ import {
   type ClaimedJob,
   claimJobs,
   deleteJob,
-  deleteJobs,
+  finishJobs,
   scheduleRetry,
 } from './embedding-jobs.ts'
-import { findMemory, lockMemories, updateMemoryRowQuietly } from './store.ts'
+import { findMemory, updateMemoryRowQuietly } from './store.ts'
 
 export interface EmbeddingWorkerOptions {
   db: Db
@@ -99,59 +97,13 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
     )
   }
 
-  /**
-   * Stores a batch of results in one transaction; results for since-edited content are dropped.
-   * Memory rows are locked first, in id order, and the events are appended last, so the tenants'
-   * seq counters are held only for the appends and the commit (writers take one memory row, then one
-   * counter: no cycle of waits can form).
-   */
+  /** Stores a batch of results in one statement; results for since-edited content are dropped. */
   async function complete(jobs: ClaimedJob[], vectors: number[][]): Promise<void> {
-    const logged = await db.transaction(async (tx) => {
-      const locked = new Map(
-        (
-          await lockMemories(
-            tx,
-            jobs.map((j) => j.memoryId),
-          )
-        ).map((m) => [m.id, m]),
-      )
-      const done: { memory: MemoryRow; dimensions: number }[] = []
-      for (const [i, job] of jobs.entries()) {
-        const vector = vectors[i]
-        const memory = locked.get(job.memoryId)
-        if (!vector || !memory || memory.content !== job.content) continue
-        await updateMemoryRowQuietly(tx, memory.id, {
-          embedding: vector,
-          embeddingStatus: 'ready',
-          embeddingModel: embedder.model,
-        })
-        done.push({ memory, dimensions: vector.length })
-      }
-      await deleteJobs(
-        tx,
-        done.map((d) => d.memory.id),
-      )
-      const out: StoredEvent[] = []
-      for (const { memory, dimensions } of done) {
-        out.push(
-          await appendEvent(
-            tx,
-            {
-              tenantId: memory.tenantId,
-              memoryId: memory.id,
-              ownerId: memory.ownerId,
-              visibility: memory.visibility,
-            },
-            {
-              type: 'memory.embedding_complete',
-              payload: { memoryId: memory.id, model: embedder.model, dimensions },
-            },
-          ),
-        )
-      }
-      return out
+    const results = jobs.flatMap((job, i) => {
+      const vector = vectors[i]
+      return vector ? [{ memoryId: job.memoryId, contentHash: job.contentHash, vector }] : []
     })
-    for (const event of logged) onCommitted(event)
+    for (const event of await finishJobs(db, embedder.model, results)) onCommitted(event)
   }
 
   async function fail(job: ClaimedJob, message: string): Promise<void> {
