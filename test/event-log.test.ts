@@ -4,6 +4,7 @@ import { asc, eq } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
 import { events, memories } from '../src/db/schema.ts'
 import { appendEvent } from '../src/events/log.ts'
+import { createIn } from '../src/memories/group-commit.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { backends } from './support/db.ts'
 
@@ -51,6 +52,70 @@ for (const backend of backends) {
         const memory = (e.payload as { memory: { id: string } }).memory
         expect(memory.id).toBe(e.memoryId)
       }
+    })
+
+    test('concurrent creates over several tenants: each tenant gap-free, each create answered with its own memory', async () => {
+      const tenants = [t.tenant(), t.tenant(), t.tenant()]
+      const toks = await Promise.all(tenants.map((tenant) => t.token(tenant, 'alice')))
+      const results = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          t.call('POST', '/api/v4/memories', {
+            token: toks[i % 3] as string,
+            body: { content: `c${i}`, visibility: 'team' },
+          }),
+        ),
+      )
+      expect(results.map((r) => r.status)).toEqual(results.map(() => 201))
+      expect(results.map((r) => r.body.content)).toEqual(results.map((_, i) => `c${i}`))
+      for (const [k, tenant] of tenants.entries()) {
+        const log = await logOf(tenant)
+        expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+        const mine = results.filter((_, i) => i % 3 === k).map((r) => r.body.id)
+        expect(new Set(log.map((e) => e.memoryId))).toEqual(new Set(mine))
+      }
+    })
+
+    test('a create that fails in a group fails alone; the others commit', async () => {
+      const tenant = t.tenant()
+      const now = new Date()
+      const row = (id: string, content: string) => ({
+        id,
+        tenantId: tenant,
+        ownerId: 'alice',
+        title: null,
+        content,
+        tags: [],
+        metadata: {},
+        visibility: 'team' as const,
+        version: 1 as const,
+        embedding: null,
+        embeddingStatus: 'pending' as const,
+        embeddingModel: null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      const create = createIn(database.db)
+      const taken = Bun.randomUUIDv7()
+      await create({ row: row(taken, 'first'), payload: { memory: {} as never }, trace: null })
+      const outcomes = await Promise.allSettled(
+        ['a', 'b', 'dup', 'c'].map((c) =>
+          create({
+            row: row(c === 'dup' ? taken : Bun.randomUUIDv7(), c),
+            payload: { memory: {} as never },
+            trace: null,
+          }),
+        ),
+      )
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ])
+      const log = await logOf(tenant)
+      expect(log.map((e) => e.seq)).toEqual([1, 2, 3, 4])
+      const stored = await database.db.select().from(memories).where(eq(memories.tenantId, tenant))
+      expect(stored.map((m) => m.content).sort()).toEqual(['a', 'b', 'c', 'first'])
     })
 
     test('seq follows commit order: a second writer waits for the first to commit', async () => {

@@ -1,24 +1,9 @@
 // Appends to the event log inside the caller's transaction, so a change and its event commit together.
-import { type Placeholder, type SQL, sql } from 'drizzle-orm'
+import { type SQL, sql } from 'drizzle-orm'
 import type { WithSubquery } from 'drizzle-orm/subquery'
 import type { Db, Tx } from '../db/database.ts'
 import { events, tenantSeqs } from '../db/schema.ts'
 import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
-
-/** An event's columns as statement inputs: values, or placeholders of a prepared statement. */
-type Input = unknown | Placeholder
-interface EventInputs {
-  id: Input
-  tenantId: Input
-  type: Input
-  memoryId: Input
-  ownerId: Input
-  visibility: Input
-  /** JSON text. */
-  payload: Input
-  /** When absent, clock_timestamp(): the moment just before commit. */
-  createdAt?: Input
-}
 
 /**
  * Guarantee: within a tenant, committed events have seq 1, 2, 3, … with no gap, in commit order.
@@ -34,49 +19,77 @@ export async function appendEvent(
   event: MemoryEvent,
   opts: { at?: Date } = {},
 ): Promise<StoredEvent> {
-  const [row] = await appendStatement(tx, [], {
-    ...subject,
-    id: Bun.randomUUIDv7(),
-    type: event.type,
-    payload: JSON.stringify(event.payload),
-    ...(opts.at ? { createdAt: opts.at.toISOString() } : {}),
-  })
-  if (!row) throw new Error('event insert returned no row')
-  return row
-}
-
-/**
- * The append as a statement, with `before` (data-modifying CTEs) run in it ahead of the event: a
- * change and its event in one statement commit together without a transaction (one round trip).
- * Given placeholders, the result can be prepared once and run many times.
- */
-export function appendStatement(tx: Tx | Db, before: WithSubquery[], e: EventInputs) {
+  const { at } = opts
   const next = tx.$with('next').as(
     tx
       .insert(tenantSeqs)
-      .values({ tenantId: sql`${e.tenantId}`, seq: 1 })
+      .values({ tenantId: subject.tenantId, seq: 1 })
       .onConflictDoUpdate({ target: tenantSeqs.tenantId, set: { seq: sql`${tenantSeqs.seq} + 1` } })
       .returning({ seq: tenantSeqs.seq }),
   )
-  const createdAt: SQL =
-    e.createdAt === undefined ? sql`clock_timestamp()` : sql`${e.createdAt}::timestamptz`
-  return tx
-    .with(...before, next)
+  const [row] = await tx
+    .with(next)
     .insert(events)
     .select(
       tx
         .select({
-          id: sql`${e.id}::uuid`.as('id'),
-          tenantId: sql`${e.tenantId}`.as('tenant_id'),
+          id: sql`${Bun.randomUUIDv7()}::uuid`.as('id'),
+          tenantId: sql`${subject.tenantId}`.as('tenant_id'),
           seq: next.seq,
-          type: sql`${e.type}`.as('type'),
-          memoryId: sql`${e.memoryId}::uuid`.as('memory_id'),
-          ownerId: sql`${e.ownerId}`.as('owner_id'),
-          visibility: sql`${e.visibility}`.as('visibility'),
-          payload: sql`${e.payload}::jsonb`.as('payload'),
-          createdAt: createdAt.as('created_at'),
+          type: sql`${event.type}`.as('type'),
+          memoryId: sql`${subject.memoryId}::uuid`.as('memory_id'),
+          ownerId: sql`${subject.ownerId}`.as('owner_id'),
+          visibility: sql`${subject.visibility}`.as('visibility'),
+          payload: sql`${JSON.stringify(event.payload)}::jsonb`.as('payload'),
+          createdAt: (at ? sql`${at.toISOString()}::timestamptz` : sql`clock_timestamp()`).as(
+            'created_at',
+          ),
         })
         .from(next),
+    )
+    .returning()
+  if (!row) throw new Error('event insert returned no row')
+  return row
+}
+
+/** Where many events come from: a row source and, per row, each event column as SQL over it. */
+export interface EventSource {
+  /** Data-modifying or plain CTEs the source reads (run in the same statement). */
+  before: WithSubquery[]
+  /** The rows to log, one event each (CTE names, joined if need be). */
+  from: SQL
+  /** Each event's columns; `ord` orders a tenant's events within the statement. */
+  columns: Record<
+    'ord' | 'id' | 'tenantId' | 'type' | 'memoryId' | 'ownerId' | 'visibility' | 'payload',
+    SQL
+  >
+}
+
+/**
+ * Logs one event per source row in one statement, with the same guarantee as appendEvent: each
+ * tenant's counter is bumped once by its count of rows, in tenant order (so two such statements
+ * cannot wait on each other in a cycle), and its events get the consecutive seqs in `ord` order.
+ */
+export function appendManyStatement(tx: Tx | Db, source: EventSource) {
+  const c = source.columns
+  const counts = tx
+    .$with('counts', {})
+    .as(sql`select ${c.tenantId} as tenant_id, count(*) as n from ${source.from} group by 1`)
+  const bumped = tx.$with('bumped').as(
+    tx
+      .insert(tenantSeqs)
+      .select(sql`select tenant_id, n from counts order by tenant_id`)
+      .onConflictDoUpdate({
+        target: tenantSeqs.tenantId,
+        set: { seq: sql`${tenantSeqs.seq} + excluded.seq` },
+      })
+      .returning({ tenantId: tenantSeqs.tenantId, seq: tenantSeqs.seq }),
+  )
+  return tx
+    .with(...source.before, counts, bumped)
+    .insert(events)
+    .select(
+      sql`select ${c.id}, ${c.tenantId}, bumped.seq - counts.n + row_number() over (partition by ${c.tenantId} order by ${c.ord}), ${c.type}, ${c.memoryId}, ${c.ownerId}, ${c.visibility}, ${c.payload}, clock_timestamp() from ${source.from} join counts on counts.tenant_id = ${c.tenantId} join bumped on bumped.tenant_id = ${c.tenantId}`,
     )
     .returning()
 }

@@ -2,7 +2,8 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
 import { perDatabase } from '../db/per-database.ts'
-import { embeddingJobs, events, memories, tenantSeqs } from '../db/schema.ts'
+import { embeddingJobs, memories } from '../db/schema.ts'
+import { appendManyStatement } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 
 export interface ClaimedJob {
@@ -149,55 +150,20 @@ const finishStatement = perDatabase((db) => {
       .where(inArray(embeddingJobs.memoryId, db.select({ memoryId: done.memoryId }).from(done)))
       .returning({ memoryId: embeddingJobs.memoryId }),
   )
-  const counts = db.$with('counts').as(
-    db
-      .select({ tenantId: done.tenantId, n: sql<number>`count(*)`.as('n') })
-      .from(done)
-      .groupBy(done.tenantId),
-  )
-  const bumped = db.$with('bumped').as(
-    db
-      .insert(tenantSeqs)
-      .select(
-        db
-          .select({ tenantId: counts.tenantId, seq: counts.n })
-          .from(counts)
-          .orderBy(counts.tenantId),
-      )
-      .onConflictDoUpdate({
-        target: tenantSeqs.tenantId,
-        set: { seq: sql`${tenantSeqs.seq} + excluded.seq` },
-      })
-      .returning({ tenantId: tenantSeqs.tenantId, seq: tenantSeqs.seq }),
-  )
-  return db
-    .with(results, done, finished, counts, bumped)
-    .insert(events)
-    .select(
-      db
-        .select({
-          id: results.eventId,
-          tenantId: done.tenantId,
-          seq: sql<number>`${bumped.seq} - ${counts.n} + row_number() over (partition by ${done.tenantId} order by ${done.memoryId})`.as(
-            'seq',
-          ),
-          type: sql<string>`'memory.embedding_complete'`.as('type'),
-          memoryId: done.memoryId,
-          ownerId: done.ownerId,
-          visibility: done.visibility,
-          payload:
-            sql`jsonb_build_object('memoryId', ${done.memoryId}, 'model', ${p('model')}::text, 'dimensions', cardinality(${results.vector}))`.as(
-              'payload',
-            ),
-          createdAt: sql`clock_timestamp()`.as('created_at'),
-        })
-        .from(done)
-        .innerJoin(results, eq(results.memoryId, done.memoryId))
-        .innerJoin(counts, eq(counts.tenantId, done.tenantId))
-        .innerJoin(bumped, eq(bumped.tenantId, done.tenantId)),
-    )
-    .returning()
-    .prepare('embedding_finish')
+  return appendManyStatement(db, {
+    before: [results, done, finished],
+    from: sql`done join results on results.memory_id = done.id`,
+    columns: {
+      ord: sql`done.id`,
+      id: sql`results.event_id`,
+      tenantId: sql`done.tenant_id`,
+      type: sql`'memory.embedding_complete'`,
+      memoryId: sql`done.id`,
+      ownerId: sql`done.owner_id`,
+      visibility: sql`done.visibility`,
+      payload: sql`jsonb_build_object('memoryId', done.id, 'model', ${p('model')}::text, 'dimensions', cardinality(results.vector))`,
+    },
+  }).prepare('embedding_finish')
 })
 
 /** Stores embedding results (see finishStatement); returns the events logged, in seq order per tenant. */

@@ -14,16 +14,16 @@ import {
 } from '../http/errors.ts'
 import { parseInstant } from '../input/instant.ts'
 import type { MemoryJson } from '../protocol/memory.ts'
-import { dbSpan } from '../telemetry/spans.ts'
+import { activeTraceparent, dbSpan } from '../telemetry/spans.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { toMemoryDto } from './dto.ts'
 import type { Embedder } from './embedder/embedder.ts'
+import { createIn } from './group-commit.ts'
 import type { CreateMemoryInput, ListMemoriesInput, UpdateMemoryInput } from './schemas.ts'
 import {
   deleteMemoryRow,
   enqueueEmbedding,
   findMemory,
-  insertMemory,
   listPage,
   type NewMemoryRow,
   searchByVector,
@@ -61,7 +61,9 @@ export async function createMemory(
     updatedAt: now,
   }
   const memory = toMemoryDto(row)
-  const event = await dbSpan('memory.create', () => insertMemory(deps.db, row, { memory }))
+  const event = await dbSpan('memory.create', () =>
+    createIn(deps.db)({ row, payload: { memory }, trace: activeTraceparent() ?? null }),
+  )
   deps.onCommitted(event)
   return memory
 }

@@ -1,9 +1,22 @@
 // Memory rows and their embedding jobs: the drizzle queries, with no policy in them.
-import { and, asc, desc, eq, gte, inArray, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm'
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gte,
+  inArray,
+  isNotNull,
+  lt,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
 import { perDatabase } from '../db/per-database.ts'
 import { embeddingJobs, type MemoryRow, memories, type Visibility } from '../db/schema.ts'
-import { appendStatement } from '../events/log.ts'
+import { appendManyStatement } from '../events/log.ts'
 import type { EventPayload, StoredEvent } from '../events/types.ts'
 import { activeTraceparent } from '../telemetry/spans.ts'
 
@@ -15,57 +28,6 @@ export function visibleTo(tenantId: string, userId: string): SQL {
   ) as SQL
 }
 
-const p = (name: string) => sql.placeholder(name)
-
-/**
- * A new memory, its embedding job and its `memory.created` event in one statement: atomic without
- * a transaction, one round trip. Built once per database handle and run as a prepared statement:
- * building it per request cost the server more CPU than PostgreSQL spent running it.
- */
-const createStatement = perDatabase((db) => {
-  const newMemory = db.$with('new_memory').as(
-    db
-      .insert(memories)
-      .values({
-        id: p('id'),
-        tenantId: p('tenantId'),
-        ownerId: p('ownerId'),
-        title: p('title'),
-        content: p('content'),
-        tags: p('tags'),
-        metadata: p('metadata'),
-        visibility: p('visibility'),
-        version: 1,
-        embedding: null,
-        embeddingStatus: 'pending',
-        embeddingModel: null,
-        createdAt: p('createdAt'),
-        updatedAt: p('updatedAt'),
-      })
-      .returning({ id: memories.id }),
-  )
-  const newJob = db.$with('new_job').as(
-    db
-      .insert(embeddingJobs)
-      .values({
-        memoryId: p('id'),
-        tenantId: p('tenantId'),
-        runAfter: p('createdAt'),
-        trace: p('trace'),
-      })
-      .returning({ memoryId: embeddingJobs.memoryId }),
-  )
-  return appendStatement(db, [newMemory, newJob], {
-    id: p('eventId'),
-    tenantId: p('tenantId'),
-    type: 'memory.created',
-    memoryId: p('id'),
-    ownerId: p('ownerId'),
-    visibility: p('visibility'),
-    payload: p('payload'),
-  }).prepare('memory_create')
-})
-
 /** A memory as first stored: version 1, its embedding still to come. */
 export type NewMemoryRow = MemoryRow & {
   version: 1
@@ -74,20 +36,99 @@ export type NewMemoryRow = MemoryRow & {
   embeddingModel: null
 }
 
-/** Stores a new memory with its embedding job and its event (`payload`, the event's data). */
-export async function insertMemory(
-  db: Db,
-  row: NewMemoryRow,
-  payload: EventPayload<'memory.created'>,
-): Promise<StoredEvent> {
-  const [event] = await createStatement(db).execute({
-    ...row,
-    eventId: Bun.randomUUIDv7(),
-    trace: activeTraceparent() ?? null,
-    payload: JSON.stringify(payload),
+export interface NewMemory {
+  row: NewMemoryRow
+  /** The `memory.created` event's data. */
+  payload: EventPayload<'memory.created'>
+  /** W3C traceparent of the request that created it, for the embedding's trace. */
+  trace: string | null
+}
+
+/**
+ * New memories, their embedding jobs and their `memory.created` events in one statement: atomic
+ * without a transaction, one round trip and one commit for the lot. Each tenant's counter is bumped
+ * once, in tenant order (so concurrent statements cannot wait on each other in a cycle), and its
+ * events get consecutive seqs in input order. Built once per database handle and run prepared:
+ * building it per request cost the server more CPU than PostgreSQL spent running it.
+ */
+const createStatement = perDatabase((db) => {
+  const col = (name: string) => sql.raw(`input.${name}`)
+  // The input rows: one JSON object per memory, its columns expanded into the table's row type.
+  const input = db
+    .$with('input', {})
+    .as(
+      sql`select x.ord, x.event_id, x.payload, x.trace, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, payload jsonb, trace text, memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
+    )
+  // Every column of the table, read from the input rows, in the table's order.
+  const memoryColumns = Object.fromEntries(
+    Object.entries(getTableColumns(memories)).map(([key, c]) => [key, col(c.name)]),
+  ) as Record<keyof MemoryRow, SQL>
+  const newMemories = db.$with('new_memories').as(
+    db
+      .insert(memories)
+      .select(db.select(memoryColumns).from(sql`input`) as never)
+      .returning({ id: memories.id }),
+  )
+  const newJobs = db.$with('new_jobs').as(
+    db
+      .insert(embeddingJobs)
+      .select(
+        db
+          .select({
+            memoryId: col('id'),
+            tenantId: col('tenant_id'),
+            attempts: sql`0`,
+            runAfter: col('created_at'),
+            claimedUntil: sql`null::timestamptz`,
+            lastError: sql`null::text`,
+            trace: col('trace'),
+          })
+          .from(sql`input`) as never,
+      )
+      .returning({ memoryId: embeddingJobs.memoryId }),
+  )
+  return appendManyStatement(db, {
+    before: [input, newMemories, newJobs],
+    from: sql`input`,
+    columns: {
+      ord: col('ord'),
+      id: col('event_id'),
+      tenantId: col('tenant_id'),
+      type: sql`'memory.created'`,
+      memoryId: col('id'),
+      ownerId: col('owner_id'),
+      visibility: col('visibility'),
+      payload: col('payload'),
+    },
+  }).prepare('memory_create')
+})
+
+/** Stores new memories with their embedding jobs and events; the events in input order. */
+export async function insertMemories(db: Db, items: NewMemory[]): Promise<StoredEvent[]> {
+  const input = items.map((m, ord) => ({
+    ord,
+    event_id: Bun.randomUUIDv7(),
+    payload: m.payload,
+    trace: m.trace,
+    memory: storedColumns(m.row),
+  }))
+  const logged = await createStatement(db).execute({ input: JSON.stringify(input) })
+  const byId = new Map(logged.map((e) => [e.id, e]))
+  return input.map((i) => {
+    const event = byId.get(i.event_id)
+    if (!event) throw new Error('memory insert returned no event')
+    return event
   })
-  if (!event) throw new Error('memory insert returned no event')
-  return event
+}
+
+/** A row as the table's column names and JSON values (what jsonb_populate_record reads). */
+function storedColumns(row: MemoryRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, c] of Object.entries(getTableColumns(memories))) {
+    const v = row[key as keyof MemoryRow]
+    out[c.name] = v instanceof Date ? v.toISOString() : v
+  }
+  return out
 }
 
 /** `forUpdate` holds the row lock until the transaction ends (optimistic checks happen under it). */
