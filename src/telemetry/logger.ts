@@ -32,9 +32,8 @@ export function createLogger(
   base: Fields = {},
   destination?: pino.DestinationStream,
 ): Logger {
-  // Asynchronous writes: lines logged while a write is in flight go out together in the next one,
-  // so a busy server does not pay a system call per request line. What is pending at exit is
-  // flushed then.
+  // Asynchronous, buffered writes (see stdoutDestination): a busy server does not pay a system call
+  // per request line. What is pending at exit is flushed then.
   const dest = destination ?? stdoutDestination()
   // A closed stdout (EPIPE) must never take the process down: log lines are then dropped.
   ;(dest as unknown as { on?: (e: string, f: () => void) => void }).on?.('error', () => {})
@@ -66,8 +65,13 @@ function wrap(p: pino.Logger): Logger {
   }
 }
 
+/** Longest a line waits in the buffer before it is written (when fewer than 4 KB are pending). */
+const FLUSH_MS = 200
+
 function stdoutDestination(): pino.DestinationStream {
-  const dest = pino.destination({ dest: 1, sync: false })
+  // Written in 4 KB chunks under load (a write per line cost a tenth of a busy server's CPU), and
+  // at least every FLUSH_MS when quiet.
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: FLUSH_MS })
   process.once('exit', () => {
     try {
       dest.flushSync()
