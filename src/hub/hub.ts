@@ -280,6 +280,8 @@ export function createHub(opts: HubOptions) {
         },
       })
       if (isFirstOfUser) presence.connected(userOf(ws))
+      // Upgraded after shutdown began (its request was checked before): it must not hold the stop up.
+      if (isShuttingDown) closeWith(ws, CloseCode.serviceRestart, retryHint())
     },
     message: handleMessage,
     pong(ws) {

@@ -17,7 +17,15 @@ export function startTestInstance(
   env: Record<string, string> = {},
   opts: { bus?: Bus; presence?: PresenceStore; metrics?: Metrics } = {},
 ): Instance {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', JWT_SECRET: TEST_SECRET, ...env })
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: TEST_SECRET,
+    // Clients of a stopped instance come back within 0.7 s, not up to 10.5 s (the default spread):
+    // tests that restart an instance wait for them.
+    SHUTDOWN_RECONNECT_SPREAD_MS: '200',
+    ...env,
+  })
   return startInstance({
     config,
     database,
