@@ -1,4 +1,4 @@
-// Appends to the event log inside the caller's transaction, so a change and its event commit together.
+// Appends to the event log in the caller's transaction or statement, so a change and its events commit together.
 import { type SQL, sql } from 'drizzle-orm'
 import type { WithSubquery } from 'drizzle-orm/subquery'
 import type { Db, Tx } from '../db/database.ts'

@@ -1,18 +1,5 @@
 // Memory rows and their embedding jobs: the drizzle queries, with no policy in them.
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  getTableColumns,
-  gte,
-  inArray,
-  isNotNull,
-  lt,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm'
+import { and, desc, eq, getTableColumns, gte, isNotNull, lt, or, type SQL, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
 import { perDatabase } from '../db/per-database.ts'
 import { embeddingJobs, type MemoryRow, memories, type Visibility } from '../db/schema.ts'
@@ -145,17 +132,6 @@ export async function findMemory(
     .limit(1)
   const [row] = opts.forUpdate ? await q.for('update') : await q
   return row
-}
-
-/** Locks the given rows in id order (a fixed order, so concurrent lockers cannot deadlock). */
-export function lockMemories(tx: Tx, ids: string[]): Promise<MemoryRow[]> {
-  if (ids.length === 0) return Promise.resolve([])
-  return tx
-    .select()
-    .from(memories)
-    .where(inArray(memories.id, ids))
-    .orderBy(asc(memories.id))
-    .for('update')
 }
 
 export async function updateMemoryRow(
