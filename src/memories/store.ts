@@ -31,6 +31,11 @@ export interface NewMemory {
   trace: string | null
 }
 
+/** The table's columns in its order: [row key, column name]. */
+const MEMORY_COLUMNS = Object.entries(getTableColumns(memories)).map(
+  ([key, c]) => [key as keyof MemoryRow, c.name] as const,
+)
+
 /**
  * New memories, their embedding jobs and their `memory.created` events in one statement: atomic
  * without a transaction, one round trip and one commit for the lot. Each tenant's counter is bumped
@@ -48,7 +53,7 @@ const createStatement = perDatabase((db) => {
     )
   // Every column of the table, read from the input rows, in the table's order.
   const memoryColumns = Object.fromEntries(
-    Object.entries(getTableColumns(memories)).map(([key, c]) => [key, col(c.name)]),
+    MEMORY_COLUMNS.map(([key, name]) => [key, col(name)]),
   ) as Record<keyof MemoryRow, SQL>
   const newMemories = db.$with('new_memories').as(
     db
@@ -111,9 +116,9 @@ export async function insertMemories(db: Db, items: NewMemory[]): Promise<Stored
 /** A row as the table's column names and JSON values (what jsonb_populate_record reads). */
 function storedColumns(row: MemoryRow): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [key, c] of Object.entries(getTableColumns(memories))) {
-    const v = row[key as keyof MemoryRow]
-    out[c.name] = v instanceof Date ? v.toISOString() : v
+  for (const [key, name] of MEMORY_COLUMNS) {
+    const v = row[key]
+    out[name] = v instanceof Date ? v.toISOString() : v
   }
   return out
 }
