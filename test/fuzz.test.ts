@@ -48,6 +48,12 @@ const oddText = fc.oneof(
     '-1',
     '1e309',
     'a'.repeat(70_000),
+    // Keys that name what every object inherits: a value with its own `toString` breaks String().
+    'toString',
+    'valueOf',
+    'toJSON',
+    '__proto__',
+    'constructor',
   ),
   fc.constant(canary('fuzz-')),
 )

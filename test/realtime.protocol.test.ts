@@ -131,7 +131,15 @@ describe('WebSocket protocol', () => {
     await expectError('unknown_channel', 5)
     s.sendRaw(new Uint8Array([1, 2, 3]))
     await expectError('invalid_frame', 6)
-    expect(errorsBefore()).toBe(6)
+    // Members whose own keys shadow what objects inherit: named in the error without running them.
+    const hostile = { toString: true, valueOf: 1, toJSON: 'x', constructor: null }
+    s.sendRaw(JSON.stringify({ id: 'x-4', type: hostile, data: {} }))
+    await expectError('unknown_type', 7)
+    s.sendRaw(JSON.stringify({ id: hostile, type: 'subscribe', data: { channel: hostile } }))
+    await expectError('invalid_frame', 8)
+    s.sendRaw(JSON.stringify({ id: 'x-5', type: 'history', data: hostile, timestamp: hostile }))
+    await expectError('invalid_frame', 9)
+    expect(errorsBefore()).toBe(9)
     const pong = s.send('ping')
     await s.waitFor((f) => f.id === pong && f.type === 'pong')
     expect(s.ws.readyState).toBe(WebSocket.OPEN)

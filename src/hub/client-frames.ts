@@ -87,12 +87,7 @@ export function createClientFrames(deps: ClientFrameDeps) {
     const id = typeof rawId === 'string' && rawId.length <= 128 ? rawId : undefined
     const type = (msg as { type?: unknown }).type
     if (!(FRAME_TYPES as readonly unknown[]).includes(type)) {
-      return sendError(
-        ws,
-        ErrorCode.unknownType,
-        `Unknown frame type ${JSON.stringify(String(type)).slice(0, 40)}`,
-        id,
-      )
+      return sendError(ws, ErrorCode.unknownType, `Unknown frame type ${describeValue(type)}`, id)
     }
     const channel = (msg as { data?: { channel?: unknown } }).data?.channel
     if (WITH_CHANNEL.includes(type) && typeof channel === 'string' && !isChannel(channel)) {
@@ -131,6 +126,18 @@ export function createClientFrames(deps: ClientFrameDeps) {
       }
     }
   }
+}
+
+/**
+ * A client's value, named in an error without running any of its code: an object's own
+ * `toString` may be anything (`{"toString": true}` makes `String(value)` throw).
+ */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.slice(0, 40))
+  if (value === null || typeof value === 'number' || typeof value === 'boolean')
+    return String(value)
+  if (Array.isArray(value)) return '(a list)'
+  return typeof value === 'object' ? '(an object)' : '(missing)'
 }
 
 /** The frame type for metrics, read cheaply and bounded to the protocol's own types. */

@@ -283,7 +283,15 @@ export function createHub(opts: HubOptions) {
       // Upgraded after shutdown began (its request was checked before): it must not hold the stop up.
       if (isShuttingDown) closeWith(ws, CloseCode.serviceRestart, retryHint())
     },
-    message: handleMessage,
+    message(ws, raw) {
+      try {
+        handleMessage(ws, raw)
+      } catch (err) {
+        // A frame the checks above did not foresee: answered, logged, and the socket stays open.
+        log.error('client frame failed', { connectionId: ws.data.id, err })
+        sendError(ws, ErrorCode.internalError, 'Could not handle this frame')
+      }
+    },
     pong(ws) {
       ws.data.lastSeen = performance.now()
     },
