@@ -8,8 +8,7 @@ import { DataDirBusyError } from './db/data-dir-lock.ts'
 import { guardAgainstDriverDefect } from './db/driver-guard.ts'
 import { openDatabase } from './db/index.ts'
 import { createEmbedder } from './memories/embedder/index.ts'
-import { createLocalPresence } from './presence/local.ts'
-import { createRedisPresence } from './presence/redis.ts'
+import { createPresenceStore } from './presence/index.ts'
 import { startInstance } from './server.ts'
 import { createLogger } from './telemetry/logger.ts'
 import { startMetrics } from './telemetry/metrics.ts'
@@ -54,9 +53,9 @@ async function main(): Promise<void> {
   const bus = createBus(
     redis ? { driver: 'redis', ...redis, origin: instanceId, log } : { driver: 'local' },
   )
-  const presence = redis
-    ? createRedisPresence({ redis: redis.publisher, instanceId })
-    : createLocalPresence()
+  const presence = createPresenceStore(
+    redis ? { driver: 'redis', redis: redis.publisher, instanceId } : { driver: 'local' },
+  )
   const embedder = createEmbedder(config)
   const otlp = config.OTEL_EXPORTER_OTLP_ENDPOINT
   const identity = { serviceName: config.OTEL_SERVICE_NAME, instanceId, version: VERSION }

@@ -6,14 +6,14 @@ import { createActivity } from './admin/activity.ts'
 import { createLocalDirectory, type InstanceDirectory } from './admin/directory.ts'
 import { startReporter } from './admin/reporter.ts'
 import { createSnapshots } from './admin/snapshot.ts'
-import { revokedAmong } from './api-keys/store.ts'
+import { revokedAmong } from './api-keys/queries.ts'
 import { createApp } from './app.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Config } from './config/load.ts'
 import type { Database } from './db/database.ts'
+import { eventLogReader } from './events/log-reader.ts'
 import { createDisconnectPublisher, createPublisher } from './events/publisher.ts'
 import { pruneEvents } from './events/retention.ts'
-import { eventStore } from './events/store.ts'
 import { jsonError } from './http/error-handler.ts'
 import type { ConnectionData } from './hub/connection.ts'
 import { createHub } from './hub/hub.ts'
@@ -23,7 +23,7 @@ import { upgradeWebSocket } from './hub/upgrade.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
 import { queueDepth } from './memories/embedding-jobs.ts'
 import { startEmbeddingWorker } from './memories/embedding-worker.ts'
-import type { PresenceStore } from './presence/store.ts'
+import type { PresenceStore } from './presence/presence.ts'
 import { metricsResponse } from './telemetry/http.ts'
 import { createInstruments } from './telemetry/instruments.ts'
 import type { Logger } from './telemetry/logger.ts'
@@ -59,7 +59,7 @@ export function startInstance(deps: InstanceDeps) {
     instanceId: deps.instanceId,
     registry,
     log,
-    store: eventStore(database.db),
+    eventLog: eventLogReader(database.db),
     revokedKeys: (ids) => revokedAmong(database.db, ids),
     instruments,
     bus,

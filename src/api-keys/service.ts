@@ -3,8 +3,8 @@
 import type { Scope } from '../auth/principal.ts'
 import type { Db } from '../db/database.ts'
 import type { ApiKeyRow } from '../db/schema.ts'
+import { insertApiKey, listApiKeys, revokeApiKey } from './queries.ts'
 import { generateApiKey } from './secret.ts'
-import { insertApiKey, listApiKeys, revokeApiKey } from './store.ts'
 
 export interface ApiKeyDto {
   id: string

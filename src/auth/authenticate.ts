@@ -1,7 +1,7 @@
 // Turns request credentials (Bearer JWT or X-API-Key) into a Principal, or throws a 401 ApiError.
 
+import { findApiKeyByHash, touchApiKey } from '../api-keys/queries.ts'
 import { hashApiKey, looksLikeApiKey } from '../api-keys/secret.ts'
-import { findApiKeyByHash, touchApiKey } from '../api-keys/store.ts'
 import type { Db } from '../db/database.ts'
 import { unauthorized } from '../http/errors.ts'
 import type { Logger } from '../telemetry/logger.ts'

@@ -2,7 +2,7 @@
 import type { ObservableResult } from '@opentelemetry/api'
 import type { Server, WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
-import type { PresenceStore, PresenceUser } from '../presence/store.ts'
+import type { PresenceStore, PresenceUser } from '../presence/presence.ts'
 import { CHANNELS, CloseCode, ErrorCode, PROTOCOL_VERSION } from '../protocol/codes.ts'
 import { encodeFrame } from '../protocol/encode.ts'
 import type { Channel } from '../protocol/frames.ts'
@@ -20,7 +20,7 @@ import {
   type Socket,
 } from './connection.ts'
 import { createCredentialWatch } from './credential-watch.ts'
-import { createMemoryFeed, type FeedStore } from './memory-feed.ts'
+import { createMemoryFeed, type EventLogReader } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
 import type { Registry } from './registry.ts'
 import { createRequests } from './requests.ts'
@@ -47,7 +47,7 @@ export interface HubOptions {
   log: Logger
   limits: HubLimits
   /** Reads the event log (gap fill, resume). */
-  store: FeedStore
+  eventLog: EventLogReader
   /** Carries presence out; `watch`/`unwatch` follow which tenants have sockets here. */
   bus: Pick<Bus, 'publish' | 'watch' | 'unwatch'>
   presence: { store: PresenceStore; ttlMs: number; graceMs: number }
@@ -137,7 +137,7 @@ export function createHub(opts: HubOptions) {
   }
 
   const feed = createMemoryFeed({
-    store: opts.store,
+    eventLog: opts.eventLog,
     registry,
     log,
     publish,

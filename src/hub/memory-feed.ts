@@ -16,7 +16,7 @@ import type { Registry } from './registry.ts'
 import { type Delivery, route } from './router.ts'
 import { createSequencer } from './sequencer.ts'
 
-export interface FeedStore {
+export interface EventLogReader {
   /** The id of this event log: positions from another log (a reset database) are refused. */
   logEpoch(): Promise<string>
   readEvents(
@@ -34,7 +34,7 @@ export interface FeedStore {
 }
 
 export interface FeedOptions {
-  store: FeedStore
+  eventLog: EventLogReader
   registry: Registry
   log: Logger
   /** Fans a frame out to a topic (Bun's native publish); returns how many sockets it reached. */
@@ -60,15 +60,15 @@ interface CatchUp {
 }
 
 export function createMemoryFeed(opts: FeedOptions) {
-  const { store, registry, log } = opts
+  const { eventLog, registry, log } = opts
   const maxReplay = opts.maxReplay ?? 10_000
   /** Sockets replaying the log: live frames for them are held here until the replay is out. */
   const catchUps = new Map<string, Map<Socket, CatchUp>>()
 
   const sequencer = createSequencer({
     log,
-    readLog: (tenantId, afterSeq, limit) => store.readEvents(tenantId, afterSeq, { limit }),
-    currentSeqs: (ids) => store.currentSeqs(ids),
+    readLog: (tenantId, afterSeq, limit) => eventLog.readEvents(tenantId, afterSeq, { limit }),
+    currentSeqs: (ids) => eventLog.currentSeqs(ids),
     emit: fanOut,
     ...(opts.onFilled ? { onFilled: opts.onFilled } : {}),
   })
@@ -135,7 +135,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     const { since } = position
     if (hasChannel(ws, 'memories')) {
       const again = { channel: 'memories' as const, seq: sequencer.highWater(tenantId) ?? 0 }
-      return void store.logEpoch().then(
+      return void eventLog.logEpoch().then(
         (epoch) => opts.send(ws, 'subscribed', { ...again, epoch }, id),
         () => opts.send(ws, 'subscribed', again, id),
       )
@@ -144,7 +144,7 @@ export function createMemoryFeed(opts: FeedOptions) {
     registry.subscribed(ws, 'memories')
     let epoch: string
     try {
-      epoch = await store.logEpoch()
+      epoch = await eventLog.logEpoch()
       await watch(ws, tenantId)
     } catch (err) {
       log.warn('could not start the tenant feed', { tenantId, err })
@@ -229,7 +229,7 @@ export function createMemoryFeed(opts: FeedOptions) {
 
   /** A position past this instance's high water may only be bus lag; past the log's own end it is a rewound log. */
   async function isBeyondLog(tenantId: string, since: number): Promise<boolean> {
-    const current = (await store.currentSeqs([tenantId])).get(tenantId) ?? 0
+    const current = (await eventLog.currentSeqs([tenantId])).get(tenantId) ?? 0
     return since > current
   }
 
@@ -243,13 +243,16 @@ export function createMemoryFeed(opts: FeedOptions) {
     since: number,
     high: number,
   ): Promise<string[]> {
-    const floor = await store.earliestSeq(tenantId)
+    const floor = await eventLog.earliestSeq(tenantId)
     if (floor === undefined || floor > since + 1) {
       throw new ResumeUnavailable(
         `Events after seq ${since} are no longer kept; refetch and subscribe without since`,
       )
     }
-    const events = await store.readEvents(tenantId, since, { upToSeq: high, limit: maxReplay + 1 })
+    const events = await eventLog.readEvents(tenantId, since, {
+      upToSeq: high,
+      limit: maxReplay + 1,
+    })
     if (events.length > maxReplay) {
       throw new ResumeUnavailable(
         `More than ${maxReplay} events were missed; refetch and subscribe without since`,
@@ -264,7 +267,9 @@ export function createMemoryFeed(opts: FeedOptions) {
     userId: string,
     events: BusEvent[],
   ): Promise<string[]> {
-    const access = await store.memoryAccess(tenantId, [...new Set(events.map((e) => e.memoryId))])
+    const access = await eventLog.memoryAccess(tenantId, [
+      ...new Set(events.map((e) => e.memoryId)),
+    ])
     const out: string[] = []
     for (const e of events) {
       const a = access.get(e.memoryId)
@@ -287,17 +292,17 @@ export function createMemoryFeed(opts: FeedOptions) {
     since: number,
     limit: number,
   ): Promise<{ frames: string[]; seq: number; hasMore: boolean; epoch: string }> {
-    const floor = await store.earliestSeq(tenantId)
+    const floor = await eventLog.earliestSeq(tenantId)
     if (floor !== undefined && floor > since + 1) {
       throw new ResumeUnavailable(`Events after seq ${since} are no longer kept`)
     }
-    const events = await store.readEvents(tenantId, since, { limit: limit + 1 })
+    const events = await eventLog.readEvents(tenantId, since, { limit: limit + 1 })
     const page = events.slice(0, limit)
     return {
       frames: await visibleFrames(tenantId, userId, page),
       seq: page.at(-1)?.seq ?? since,
       hasMore: events.length > limit,
-      epoch: await store.logEpoch(),
+      epoch: await eventLog.logEpoch(),
     }
   }
 

@@ -1,7 +1,7 @@
 // Presence for the hub: tells the store who connects and leaves here, refreshes entries, and
 // announces joins and departures once, to every instance, through the bus.
 import type { Bus } from '../bus/bus.ts'
-import type { PresenceStore, PresenceUser } from '../presence/store.ts'
+import type { PresenceStore, PresenceUser } from '../presence/presence.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Registry } from './registry.ts'
 

@@ -1,6 +1,6 @@
 // Answers to the request frames: `presence` (who is online in the tenant, on every instance) and
 // `history` (a page of the event log this user may see). Each answer echoes the request's id.
-import type { PresenceUser } from '../presence/store.ts'
+import type { PresenceUser } from '../presence/presence.ts'
 import { ErrorCode } from '../protocol/codes.ts'
 import { encodeHistoryFrame } from '../protocol/encode.ts'
 import type { Instruments } from '../telemetry/instruments.ts'

@@ -11,7 +11,7 @@ import {
   finishJobs,
   scheduleRetry,
 } from './embedding-jobs.ts'
-import { findMemory, updateMemoryRowQuietly } from './store.ts'
+import { findMemory, updateMemoryRowQuietly } from './queries.ts'
 
 export interface EmbeddingWorkerOptions {
   db: Db

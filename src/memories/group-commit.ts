@@ -4,7 +4,7 @@
 import type { Db } from '../db/database.ts'
 import { perDatabase } from '../db/per-database.ts'
 import type { StoredEvent } from '../events/types.ts'
-import { insertMemories, type NewMemory } from './store.ts'
+import { insertMemories, type NewMemory } from './queries.ts'
 
 /** Create statements in flight at once per instance (one measured best: larger groups, no waits on
  * one another for the tenant counters); arrivals meanwhile go together in the next. */

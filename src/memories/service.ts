@@ -19,7 +19,6 @@ import { decodeCursor, encodeCursor } from './cursor.ts'
 import { toMemoryDto } from './dto.ts'
 import type { Embedder } from './embedder/embedder.ts'
 import { createIn } from './group-commit.ts'
-import type { CreateMemoryInput, ListMemoriesInput, UpdateMemoryInput } from './schemas.ts'
 import {
   deleteMemoryRow,
   enqueueEmbedding,
@@ -28,7 +27,8 @@ import {
   type NewMemoryRow,
   searchByVector,
   updateMemoryRow,
-} from './store.ts'
+} from './queries.ts'
+import type { CreateMemoryInput, ListMemoriesInput, UpdateMemoryInput } from './schemas.ts'
 
 export interface MemoryDeps {
   db: Db

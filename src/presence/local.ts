@@ -1,5 +1,5 @@
 // In-process presence for a single instance (no REDIS_URL): the same rules as Redis, in a Map.
-import type { PresenceStore, PresenceUser } from './store.ts'
+import type { PresenceStore, PresenceUser } from './presence.ts'
 
 export function createLocalPresence(): PresenceStore {
   const tenants = new Map<string, Map<string, { until: number; name?: string }>>()
@@ -39,9 +39,12 @@ export function createLocalPresence(): PresenceStore {
       const gone: PresenceUser[] = []
       if (now <= earliest) return gone
       let next = Number.POSITIVE_INFINITY
-      for (const tenantId of tenantIds) {
+      const swept = new Set(tenantIds)
+      let unswept = tenants.size
+      for (const tenantId of swept) {
         const t = tenants.get(tenantId)
         if (!t) continue
+        unswept--
         for (const [userId, e] of t) {
           if (e.until >= now) {
             if (e.until < next) next = e.until
@@ -53,8 +56,7 @@ export function createLocalPresence(): PresenceStore {
         if (t.size === 0) tenants.delete(tenantId)
       }
       // Tenants not swept this time keep their entries: their deadlines still bound the next sweep.
-      if (tenantIds.length < tenants.size) {
-        const swept = new Set(tenantIds)
+      if (unswept > 0) {
         for (const [id, t] of tenants) {
           if (swept.has(id)) continue
           for (const e of t.values()) if (e.until < next) next = e.until

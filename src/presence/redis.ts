@@ -1,6 +1,6 @@
 // Presence shared by every instance through Redis: one sorted set per tenant, scored by deadline.
 import type { Cluster, Redis } from 'ioredis'
-import type { PresenceStore } from './store.ts'
+import type { PresenceStore } from './presence.ts'
 
 // Members are "<user>\n<instance>"; "\n" cannot occur in ids. Scripts keep check-and-change atomic.
 const CONNECT = `

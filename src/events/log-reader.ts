@@ -2,10 +2,10 @@
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/database.ts'
 import { memories } from '../db/schema.ts'
-import type { FeedStore } from '../hub/memory-feed.ts'
+import type { EventLogReader } from '../hub/memory-feed.ts'
 import { currentSeqs, earliestSeq, readEvents, readLogEpoch } from './read.ts'
 
-export function eventStore(db: Db): FeedStore {
+export function eventLogReader(db: Db): EventLogReader {
   let epoch: Promise<string> | undefined
   return {
     // Read once per instance; a failed read is retried on the next call.
