@@ -6,6 +6,7 @@ import type { InstanceDirectory } from './admin/directory.ts'
 import { apiDocsController } from './api-docs/controller.ts'
 import type { DocumentedRoute } from './api-docs/document.ts'
 import { apiKeysController } from './api-keys/controller.ts'
+import { apiKeyCheck } from './api-keys/credential.ts'
 import type { AuthDeps } from './auth/authenticate.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Database } from './db/database.ts'
@@ -51,7 +52,10 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   registerFormats()
-  const auth: AuthDeps = { db: deps.database.db, jwtSecret: deps.jwtSecret, log: deps.log }
+  const auth: AuthDeps = {
+    jwtSecret: deps.jwtSecret,
+    apiKeys: apiKeyCheck(deps.database.db, deps.log),
+  }
   const memoryDeps = {
     db: deps.database.db,
     embedder: deps.embedder,

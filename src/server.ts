@@ -6,6 +6,7 @@ import { createActivity } from './admin/activity.ts'
 import { createLocalDirectory, type InstanceDirectory } from './admin/directory.ts'
 import { startReporter } from './admin/reporter.ts'
 import { createSnapshots } from './admin/snapshot.ts'
+import { apiKeyCheck } from './api-keys/credential.ts'
 import { revokedAmong } from './api-keys/queries.ts'
 import { createApp } from './app.ts'
 import type { Bus } from './bus/bus.ts'
@@ -167,8 +168,11 @@ export function startInstance(deps: InstanceDeps) {
   pruner.unref?.()
   prune()
 
-  const auth = { db: database.db, jwtSecret: deps.jwtSecret, log }
-  const socketAuth = { ...auth, rememberTokens: false }
+  const socketAuth = {
+    jwtSecret: deps.jwtSecret,
+    apiKeys: apiKeyCheck(database.db, log),
+    rememberTokens: false,
+  }
   const allowedOrigins = config.WEBSOCKET_ALLOWED_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean)

@@ -1,6 +1,6 @@
 // Elysia plugin that authenticates every request of the routes it is used in and exposes `principal`.
 import { Elysia } from 'elysia'
-import { forbidden } from '../http/errors.ts'
+import { forbidden } from '../errors.ts'
 import { type AuthDeps, authenticate } from './authenticate.ts'
 import { hasScope, type Principal, type Scope } from './principal.ts'
 

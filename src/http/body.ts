@@ -1,10 +1,11 @@
 // Request input: JSON bodies of at most BODY_LIMIT bytes and JSON_MAX_DEPTH levels, and text (body
 // and query) PostgreSQL can store; anything else is a clear 4xx before a handler or the database sees it.
 import { Elysia } from 'elysia'
+import { invalidInput } from '../errors.ts'
 import { findTooDeep } from '../input/json-depth.ts'
 import { findUnstorableText } from '../input/storable-text.ts'
 import { jsonError } from './error-handler.ts'
-import { badRequest, payloadTooLarge, unsupportedMediaType, validationFailed } from './errors.ts'
+import { badRequest, payloadTooLarge, unsupportedMediaType } from './errors.ts'
 
 export interface BodyLimits {
   /** Largest body in bytes. */
@@ -44,7 +45,7 @@ export function jsonBody(limits: BodyLimits) {
       const deep = findTooDeep(text, limits.depth + 1)
       if (deep) {
         const message = `${deep.path} nests deeper than ${limits.depth} levels`
-        throw validationFailed(`Invalid body: ${message}`, [{ path: deep.path, message }])
+        throw invalidInput(`Invalid body: ${message}`, [{ path: deep.path, message }])
       }
       let body: unknown
       try {
@@ -54,7 +55,7 @@ export function jsonBody(limits: BodyLimits) {
       }
       const bad = findUnstorableText(body)
       if (bad) {
-        throw validationFailed(`Invalid body: ${bad} ${UNSTORABLE}`, [
+        throw invalidInput(`Invalid body: ${bad} ${UNSTORABLE}`, [
           { path: bad, message: `${bad} ${UNSTORABLE}` },
         ])
       }
@@ -68,7 +69,7 @@ export function jsonBody(limits: BodyLimits) {
         const bad = findUnstorableText(value)
         if (!bad) continue
         const name = bad.slice(1)
-        throw validationFailed(`Invalid ${where}: ${name} ${UNSTORABLE}`, [
+        throw invalidInput(`Invalid ${where}: ${name} ${UNSTORABLE}`, [
           { path: bad, message: `${name} ${UNSTORABLE}` },
         ])
       }

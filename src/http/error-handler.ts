@@ -1,10 +1,11 @@
 // The one place errors become HTTP responses: {error:{code,message,details?}}, never a stack trace.
 import { Elysia, ValidationError } from 'elysia'
 import { databaseErrorInfo, isDatabaseUnavailable, isRejectedValue } from '../db/errors.ts'
+import { DomainError, type ErrorDetail } from '../errors.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { requestIdOf } from '../telemetry/request-id.ts'
 import { allowedMethods, type RouteList } from './allowed-methods.ts'
-import { ApiError, type ErrorDetail } from './errors.ts'
+import { ApiError, httpFailure } from './errors.ts'
 import { validationDetails } from './validation-details.ts'
 
 export function errorBody(code: string, message: string, details?: ErrorDetail[]) {
@@ -45,10 +46,14 @@ export function errorHandler(log: Logger, routes: () => RouteList) {
     request: Request
   }): Response {
     // Errors thrown while parsing the body arrive wrapped in Elysia's ParseError.
-    const error =
-      code === 'PARSE' && raw instanceof Error && raw.cause instanceof ApiError ? raw.cause : raw
+    const cause = code === 'PARSE' && raw instanceof Error ? raw.cause : undefined
+    const error = cause instanceof ApiError || cause instanceof DomainError ? cause : raw
     if (error instanceof ApiError) {
       return jsonError(error.status, error.code, error.message, error.details, error.headers)
+    }
+    if (error instanceof DomainError) {
+      const { status, code } = httpFailure(error)
+      return jsonError(status, code, error.message, error.details)
     }
     if (error instanceof ValidationError) {
       const details = validationDetails(error)

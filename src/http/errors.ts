@@ -1,9 +1,6 @@
-// Typed API errors; the one error handler (http/error-handler.ts) turns them into {error:{code,message}}.
-
-export interface ErrorDetail {
-  path: string
-  message: string
-}
+// HTTP's own errors (body, headers) and the status and code of each domain failure; the one error
+// handler (http/error-handler.ts) turns both into {error:{code,message}}.
+import type { DomainError, ErrorDetail, FailureKind } from '../errors.ts'
 
 export class ApiError extends Error {
   constructor(
@@ -19,11 +16,6 @@ export class ApiError extends Error {
 }
 
 export const badRequest = (code: string, message: string) => new ApiError(400, code, message)
-export const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message)
-export const forbidden = (message: string) => new ApiError(403, 'forbidden', message)
-export const notFound = (what = 'Resource') => new ApiError(404, 'not_found', `${what} not found`)
-export const preconditionFailed = (message: string) =>
-  new ApiError(412, 'precondition_failed', message)
 /** The unread rest of the body is still on the wire: the connection is closed after the answer. */
 export const payloadTooLarge = (limit: number) =>
   new ApiError(
@@ -39,7 +31,16 @@ export const unsupportedMediaType = (type: string) =>
     'unsupported_media_type',
     `Content-Type "${type}" is not supported; send application/json`,
   )
-export const validationFailed = (message: string, details: ErrorDetail[]) =>
-  new ApiError(422, 'validation_failed', message, details)
-export const serviceUnavailable = (code: string, message: string) =>
-  new ApiError(503, code, message, undefined, { 'retry-after': '5' })
+
+const FAILURES: Record<FailureKind, { status: number; code: string }> = {
+  unauthenticated: { status: 401, code: 'unauthorized' },
+  forbidden: { status: 403, code: 'forbidden' },
+  not_found: { status: 404, code: 'not_found' },
+  version_conflict: { status: 412, code: 'precondition_failed' },
+  invalid_input: { status: 422, code: 'validation_failed' },
+  invalid_cursor: { status: 400, code: 'invalid_cursor' },
+  embedder_unavailable: { status: 502, code: 'embedder_unavailable' },
+}
+
+/** The HTTP status and error code a domain failure is answered with. */
+export const httpFailure = (err: DomainError) => FAILURES[err.kind]

@@ -1,6 +1,6 @@
 // Turns a schema violation into messages a client can act on: which parameter, and what it must be.
 import type { ValidationError } from 'elysia'
-import type { ErrorDetail } from './errors.ts'
+import type { ErrorDetail } from '../errors.ts'
 
 interface SchemaLike {
   type?: string

@@ -2,8 +2,9 @@
 import type { Server } from 'bun'
 import { type AuthDeps, authenticate, fromToken } from '../auth/authenticate.ts'
 import { hasScope, type Principal } from '../auth/principal.ts'
+import { DomainError } from '../errors.ts'
 import { jsonError } from '../http/error-handler.ts'
-import { ApiError } from '../http/errors.ts'
+import { httpFailure } from '../http/errors.ts'
 import { CloseCode } from '../protocol/codes.ts'
 import type { ConnectionData } from './connection.ts'
 import { newBucket } from './rate-limit.ts'
@@ -71,15 +72,16 @@ export async function upgradeWebSocket(
           apiKey: req.headers.get('x-api-key'),
         })
   } catch (err) {
-    if (!(err instanceof ApiError)) throw err
-    if (err.status === 401 && wantsCloseRefusal(url)) {
+    if (!(err instanceof DomainError)) throw err
+    const { status, code } = httpFailure(err)
+    if (err.kind === 'unauthenticated' && wantsCloseRefusal(url)) {
       const refusal = { code: CloseCode.authFailed, reason: err.message.slice(0, 120) }
       if (server.upgrade(req, { data: { refusal } })) {
-        opts.onRefuse?.(CloseCode.authFailed, err.code, err.message)
+        opts.onRefuse?.(CloseCode.authFailed, code, err.message)
         return undefined
       }
     }
-    return refuse(err.status, err.code, err.message)
+    return refuse(status, code, err.message)
   }
   if (!hasScope(principal, 'read'))
     return refuse(403, 'forbidden', 'This credential lacks the "read" scope')

@@ -2,16 +2,16 @@
 import { canEdit, canSee, isOwner } from '../auth/policy.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { Db } from '../db/database.ts'
+import {
+  embedderUnavailable,
+  forbidden,
+  invalidCursor,
+  invalidInput,
+  notFound,
+  versionConflict,
+} from '../errors.ts'
 import { appendEvent } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
-import {
-  ApiError,
-  badRequest,
-  forbidden,
-  notFound,
-  preconditionFailed,
-  validationFailed,
-} from '../http/errors.ts'
 import { parseInstant } from '../input/instant.ts'
 import type { MemoryJson } from '../protocol/memory.ts'
 import { activeTraceparent, dbSpan } from '../telemetry/spans.ts'
@@ -86,11 +86,11 @@ export async function listMemories(
 ): Promise<Page> {
   const limit = q.limit ?? 20
   const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor)
-  if (after === null) throw badRequest('invalid_cursor', 'cursor is not one this API returned')
+  if (after === null) throw invalidCursor()
   const updatedSince = q.updated_since === undefined ? undefined : parseInstant(q.updated_since)
   if (updatedSince === null) {
     const message = 'updated_since must be a date-time from year 1 to 9999'
-    throw validationFailed(`Invalid query: ${message}`, [{ path: '/updated_since', message }])
+    throw invalidInput(`Invalid query: ${message}`, [{ path: '/updated_since', message }])
   }
   const rows = await dbSpan('memory.list', () =>
     listPage(deps.db, {
@@ -135,7 +135,7 @@ export async function updateMemory(
         throw forbidden('Only the owner can change the visibility of a memory')
       }
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
-        throw stale(current.version)
+        throw versionConflict('Memory', current.version)
       }
       const contentChanged = patch.content !== undefined && patch.content !== current.content
       const row = await updateMemoryRow(tx, id, {
@@ -174,7 +174,7 @@ export async function deleteMemory(
       if (!current || !canSee(p, current)) throw notFound('Memory')
       if (!isOwner(p, current)) throw forbidden('Only the owner can delete a memory')
       if (expectedVersion !== undefined && expectedVersion !== current.version)
-        throw stale(current.version)
+        throw versionConflict('Memory', current.version)
       await deleteMemoryRow(tx, id)
       return appendEvent(tx, subjectOf(current), {
         type: 'memory.deleted',
@@ -197,13 +197,9 @@ export async function searchMemories(
   q: { q: string; limit?: number },
 ): Promise<{ data: SearchHit[]; model: string }> {
   const [vector] = await deps.embedder.embed([q.q]).catch((err: unknown) => {
-    throw new ApiError(
-      502,
-      'embedder_unavailable',
-      `Could not embed the query: ${(err as Error).message}`,
-    )
+    throw embedderUnavailable(`Could not embed the query: ${(err as Error).message}`)
   })
-  if (!vector) throw new ApiError(502, 'embedder_unavailable', 'The embedder returned no vector')
+  if (!vector) throw embedderUnavailable('The embedder returned no vector')
   const hits = await dbSpan('memory.search', () =>
     searchByVector(deps.db, {
       tenantId: p.tenantId,
@@ -231,10 +227,6 @@ function subjectOf(row: {
     ownerId: row.ownerId,
     visibility: row.visibility,
   }
-}
-
-function stale(current: number): ApiError {
-  return preconditionFailed(`Memory has changed: its current version is ${current}`)
 }
 
 function dedupe(tags: string[]): string[] {
