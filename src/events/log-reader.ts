@@ -1,9 +1,27 @@
 // The event log as the hub reads it (gap fill, resume), bound to a database.
 import { and, eq, inArray } from 'drizzle-orm'
+import type { BusEvent } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
 import { memories } from '../db/schema.ts'
-import type { EventLogReader } from '../hub/memory-feed.ts'
 import { currentSeqs, earliestSeq, readEvents, readLogEpoch } from './read.ts'
+
+/** What the hub reads from the log: gap fill, resume and history. */
+export interface EventLogReader {
+  /** The id of this event log: positions from another log (a reset database) are refused. */
+  logEpoch(): Promise<string>
+  readEvents(
+    tenantId: string,
+    afterSeq: number,
+    opts: { upToSeq?: number; limit: number },
+  ): Promise<BusEvent[]>
+  currentSeqs(tenantIds: string[]): Promise<Map<string, number>>
+  earliestSeq(tenantId: string): Promise<number | undefined>
+  /** Owner and visibility of the memories that still exist, by id. */
+  memoryAccess(
+    tenantId: string,
+    ids: string[],
+  ): Promise<Map<string, { ownerId: string; visibility: string }>>
+}
 
 export function eventLogReader(db: Db): EventLogReader {
   let epoch: Promise<string> | undefined

@@ -2,6 +2,7 @@
 import type { ObservableResult } from '@opentelemetry/api'
 import type { Server, WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
+import type { EventLogReader } from '../events/log-reader.ts'
 import type { PresenceStore, PresenceUser } from '../presence/presence.ts'
 import { CHANNELS, CloseCode, ErrorCode, PROTOCOL_VERSION } from '../protocol/codes.ts'
 import { encodeFrame } from '../protocol/encode.ts'
@@ -20,7 +21,7 @@ import {
   type Socket,
 } from './connection.ts'
 import { createCredentialWatch } from './credential-watch.ts'
-import { createMemoryFeed, type EventLogReader } from './memory-feed.ts'
+import { createMemoryFeed } from './memory-feed.ts'
 import { createPresence } from './presence.ts'
 import type { Registry } from './registry.ts'
 import { createRequests } from './requests.ts'

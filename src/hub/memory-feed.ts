@@ -1,5 +1,6 @@
 // The `memories` channel: ordered fan-out of committed events, subscriptions, and resume from the log.
 import type { BusEvent } from '../bus/bus.ts'
+import type { EventLogReader } from '../events/log-reader.ts'
 import { ErrorCode } from '../protocol/codes.ts'
 import { teamTopic } from '../protocol/topics.ts'
 import type { ResumeOutcome } from '../telemetry/instruments.ts'
@@ -15,23 +16,6 @@ import {
 import type { Registry } from './registry.ts'
 import { type Delivery, route } from './router.ts'
 import { createSequencer } from './sequencer.ts'
-
-export interface EventLogReader {
-  /** The id of this event log: positions from another log (a reset database) are refused. */
-  logEpoch(): Promise<string>
-  readEvents(
-    tenantId: string,
-    afterSeq: number,
-    opts: { upToSeq?: number; limit: number },
-  ): Promise<BusEvent[]>
-  currentSeqs(tenantIds: string[]): Promise<Map<string, number>>
-  earliestSeq(tenantId: string): Promise<number | undefined>
-  /** Owner and visibility of the memories that still exist, by id. */
-  memoryAccess(
-    tenantId: string,
-    ids: string[],
-  ): Promise<Map<string, { ownerId: string; visibility: string }>>
-}
 
 export interface FeedOptions {
   eventLog: EventLogReader
