@@ -10,6 +10,7 @@ import { openDatabase } from './db/index.ts'
 import { createEmbedder } from './memories/embedder/index.ts'
 import { createPresenceStore } from './presence/index.ts'
 import { startInstance } from './server.ts'
+import { databaseConfig, embedderConfig, instanceSettings } from './settings.ts'
 import { createLogger } from './telemetry/logger.ts'
 import { startMetrics } from './telemetry/metrics.ts'
 import { startTracing } from './telemetry/tracing.ts'
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     )
   }
 
-  const database = await openDatabase(config).catch((err: unknown) => {
+  const database = await openDatabase(databaseConfig(config)).catch((err: unknown) => {
     if (!(err instanceof DataDirBusyError)) throw err
     log.error(err.message, { pid: err.pid })
     process.exit(1)
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   const presence = createPresenceStore(
     redis ? { driver: 'redis', redis: redis.publisher, instanceId } : { driver: 'local' },
   )
-  const embedder = createEmbedder(config)
+  const embedder = createEmbedder(embedderConfig(config))
   const otlp = config.OTEL_EXPORTER_OTLP_ENDPOINT
   const identity = { serviceName: config.OTEL_SERVICE_NAME, instanceId, version: VERSION }
   // With neither Prometheus nor OTLP the instruments are the API's no-ops: nothing is recorded.
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   const instance = startInstance({
     ...(metrics ? { metrics } : {}),
     directory: redis ? createRedisDirectory(redis.publisher) : createLocalDirectory(),
-    config,
+    settings: instanceSettings(config),
     database,
     bus,
     presence,

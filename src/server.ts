@@ -10,7 +10,6 @@ import { apiKeyCheck } from './api-keys/credential.ts'
 import { revokedAmong } from './api-keys/queries.ts'
 import { createApp } from './app.ts'
 import type { Bus } from './bus/bus.ts'
-import type { Config } from './config/load.ts'
 import type { Database } from './db/database.ts'
 import { eventLogReader } from './events/log-reader.ts'
 import { createDisconnectPublisher, createPublisher } from './events/publisher.ts'
@@ -25,6 +24,7 @@ import type { Embedder } from './memories/embedder/embedder.ts'
 import { queueDepth } from './memories/embedding-jobs.ts'
 import { startEmbeddingWorker } from './memories/embedding-worker.ts'
 import type { PresenceStore } from './presence/presence.ts'
+import type { InstanceSettings } from './settings.ts'
 import { metricsResponse } from './telemetry/http.ts'
 import { createInstruments } from './telemetry/instruments.ts'
 import type { Logger } from './telemetry/logger.ts'
@@ -36,7 +36,7 @@ export interface InstanceDeps {
   metrics?: Metrics
   /** Where the admin view finds every instance (default: this process only). */
   directory?: InstanceDirectory
-  config: Config
+  settings: InstanceSettings
   database: Database
   bus: Bus
   presence: PresenceStore
@@ -50,7 +50,7 @@ export interface InstanceDeps {
 export type Instance = Awaited<ReturnType<typeof startInstance>>
 
 export function startInstance(deps: InstanceDeps) {
-  const { config, database, bus, log } = deps
+  const { settings, database, bus, log } = deps
   const startedAt = Date.now()
   const registry = createRegistry()
   const activity = createActivity()
@@ -64,23 +64,9 @@ export function startInstance(deps: InstanceDeps) {
     revokedKeys: (ids) => revokedAmong(database.db, ids),
     instruments,
     bus,
-    presence: {
-      store: deps.presence,
-      ttlMs: config.PRESENCE_TTL_MS,
-      graceMs: config.PRESENCE_GRACE_MS,
-    },
-    syncIntervalMs: config.EVENT_SYNC_INTERVAL_MS,
+    presenceStore: deps.presence,
     activity,
-    limits: {
-      ratePerSecond: config.WEBSOCKET_RATE_LIMIT,
-      burst: config.WEBSOCKET_RATE_BURST,
-      maxMessageBytes: config.WEBSOCKET_MAX_MESSAGE_BYTES,
-      maxJsonDepth: config.JSON_MAX_DEPTH,
-      backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT,
-      pingIntervalMs: config.WEBSOCKET_PING_INTERVAL * 1000,
-      timeoutMs: config.WEBSOCKET_TIMEOUT * 1000,
-      reconnectSpreadMs: config.SHUTDOWN_RECONNECT_SPREAD_MS,
-    },
+    ...settings.hub,
   })
   const unsubscribeBus = bus.subscribe((envelope) => {
     if (envelope.origin !== deps.instanceId)
@@ -130,14 +116,14 @@ export function startInstance(deps: InstanceDeps) {
     jwtSecret: deps.jwtSecret,
     embedder: deps.embedder,
     log,
-    bodyLimit: config.BODY_LIMIT,
-    jsonMaxDepth: config.JSON_MAX_DEPTH,
+    bodyLimit: settings.http.bodyLimit,
+    jsonMaxDepth: settings.http.jsonMaxDepth,
     version: deps.version,
     startedAt,
     bus,
     realtime: { registry, instanceId: deps.instanceId, startedAt, onlineUsers: hub.onlineUsers },
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
-    hasMetricsPort: config.METRICS_PORT !== undefined,
+    hasMetricsPort: settings.listen.metricsPort !== undefined,
     onDisconnect: announceDisconnect,
     directory,
     onCommitted: (event) => {
@@ -149,14 +135,14 @@ export function startInstance(deps: InstanceDeps) {
     db: database.replanning,
     embedder: deps.embedder,
     log,
-    batchSize: config.EMBEDDING_BATCH_SIZE,
+    batchSize: settings.embedding.batchSize,
     onCommitted: publish,
     onFailed: (count) => instruments.embeddingFailures.add(count),
   })
 
   // Retention: prune the log hourly (every instance may; deleting twice is harmless).
   const prune = () => {
-    const cutoff = new Date(Date.now() - config.EVENT_RETENTION_HOURS * 3_600_000)
+    const cutoff = new Date(Date.now() - settings.retentionMs)
     pruneEvents(database.db, cutoff)
       .then(
         (n) =>
@@ -173,28 +159,21 @@ export function startInstance(deps: InstanceDeps) {
     apiKeys: apiKeyCheck(database.db, log),
     rememberTokens: false,
   }
-  const allowedOrigins = config.WEBSOCKET_ALLOWED_ORIGINS.split(',')
-    .map((o) => o.trim())
-    .filter(Boolean)
   const server: Server<SocketData> = Bun.serve<SocketData>({
-    hostname: config.HOST,
-    port: config.PORT,
+    hostname: settings.listen.host,
+    port: settings.listen.port,
     // Bun's own cap would answer a bare 413: the app enforces BODY_LIMIT itself, with a JSON body,
     // while the body streams in (http/body.ts), so Bun's is set out of reach.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch(req, srv) {
-      const tooLarge = oversizedHead(req, config.HTTP_MAX_HEADER_BYTES)
+      const tooLarge = oversizedHead(req, settings.listen.maxHeaderBytes)
       if (tooLarge) return tooLarge
       if (new URL(req.url).pathname === '/api/v4/ws') {
         return upgradeWebSocket(req, srv, {
           auth: socketAuth,
           registry,
           isShuttingDown: () => hub.isShuttingDown,
-          allowedOrigins,
-          maxConnections: config.WEBSOCKET_MAX_CONNECTIONS,
-          maxPerTenant: config.WEBSOCKET_MAX_CONNECTIONS_PER_TENANT,
-          maxPerUser: config.WEBSOCKET_MAX_CONNECTIONS_PER_USER,
-          burst: config.WEBSOCKET_RATE_BURST,
+          ...settings.upgrade,
           onReject: (limit) => instruments.limitRejections.add(1, { limit }),
           onRefuse(status, code, message) {
             instruments.upgradeRefusals.add(1, { status: String(status) })
@@ -214,9 +193,9 @@ export function startInstance(deps: InstanceDeps) {
     },
     websocket: {
       ...withRefusals(hub.websocket),
-      maxPayloadLength: config.WEBSOCKET_MAX_MESSAGE_BYTES,
+      maxPayloadLength: settings.hub.limits.maxMessageBytes,
       // Hard cap behind the hub's own 1013 sweep (which uses the configured limit).
-      backpressureLimit: config.WEBSOCKET_BACKPRESSURE_LIMIT * 8,
+      backpressureLimit: settings.hub.limits.backpressureLimit * 8,
       closeOnBackpressureLimit: true,
       // Heartbeats are the hub's (ping every WEBSOCKET_PING_INTERVAL, close after WEBSOCKET_TIMEOUT).
       idleTimeout: 0,
@@ -226,8 +205,9 @@ export function startInstance(deps: InstanceDeps) {
     },
   })
   hub.attach(server as unknown as Server<ConnectionData>)
-  const metricsServer = startMetricsServer(deps.metrics, config)
-  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${server.port}`
+  const { host, metricsPort } = settings.listen
+  const metricsServer = startMetricsServer(deps.metrics, host, metricsPort)
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${server.port}`
 
   return {
     server,
@@ -271,12 +251,13 @@ function oversizedHead(req: Request, limit: number): Response | undefined {
 /** GET /metrics on METRICS_PORT, when Prometheus is on and has a port of its own. */
 function startMetricsServer(
   metrics: Metrics | undefined,
-  config: Config,
+  host: string,
+  port: number | undefined,
 ): Server<undefined> | undefined {
-  if (!metrics?.isPrometheusEnabled || config.METRICS_PORT === undefined) return undefined
+  if (!metrics?.isPrometheusEnabled || port === undefined) return undefined
   return Bun.serve({
-    hostname: config.HOST,
-    port: config.METRICS_PORT,
+    hostname: host,
+    port,
     fetch(req) {
       if (new URL(req.url).pathname === '/metrics' && req.method === 'GET') {
         return metricsResponse(metrics)

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../config/load.ts'
 import { configTable } from '../config/table.ts'
 import { DataDirBusyError } from '../db/data-dir-lock.ts'
 import { openDatabase } from '../db/index.ts'
+import { databaseConfig } from '../settings.ts'
 import { parseArgs, parseDuration } from './args.ts'
 import { callServer, RemoteError } from './remote.ts'
 
@@ -70,7 +71,7 @@ async function run(argv: string[]): Promise<void> {
   const tenantId = id(flags, 'tenant')
   const url = flags.get('url')
   if (url) return apiKeysOverHttp(url, resolveJwtSecret(config).value, tenantId, sub, arg, flags)
-  const database = await openDatabase(config)
+  const database = await openDatabase(databaseConfig(config))
   try {
     await database.migrate()
     if (sub === 'create') {

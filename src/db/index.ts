@@ -1,17 +1,25 @@
-// Chooses the database driver from config: PostgreSQL when DATABASE_URL is set, else PGlite in DATA_DIR.
+// Chooses the database driver: PostgreSQL at a URL, or PGlite in a data directory. Throws on an unknown driver.
 import { join } from 'node:path'
-import type { Config } from '../config/load.ts'
 import type { Database } from './database.ts'
 import { openPglite } from './pglite.ts'
 import { openPostgres } from './postgres.ts'
 
 export type { Database, Db, Tx } from './database.ts'
 
-export async function openDatabase(
-  config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DATABASE_POOL_SIZE'>,
-): Promise<Database> {
-  if (config.DATABASE_URL) {
-    return openPostgres({ url: config.DATABASE_URL, max: config.DATABASE_POOL_SIZE })
+export type DatabaseConfig =
+  | { driver: 'postgres'; url: string; poolSize: number }
+  /** The embedded database lives in `<dataDir>/pglite`. */
+  | { driver: 'pglite'; dataDir: string }
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  switch (config.driver) {
+    case 'postgres':
+      return openPostgres({ url: config.url, max: config.poolSize })
+    case 'pglite':
+      return openPglite(join(config.dataDir, 'pglite'))
+    default: {
+      const unknown: never = config
+      throw new Error(`unknown database driver: ${JSON.stringify(unknown)}`)
+    }
   }
-  return openPglite(join(config.DATA_DIR, 'pglite'))
 }

@@ -42,20 +42,30 @@ export interface HubLimits {
   reconnectSpreadMs: number
 }
 
-export interface HubOptions {
+/** The hub's part of the config, in ms. */
+export interface HubSettings {
+  limits: HubLimits
+  /** How often every watched tenant is compared with the log (anti-entropy), and keys rechecked. */
+  syncIntervalMs: number
+  presence: {
+    /** How long an entry lives without a refresh (a dead instance's users expire within it). */
+    ttlMs: number
+    /** How long a user whose last socket closed stays online, so a quick reconnect does not flap. */
+    graceMs: number
+  }
+}
+
+export interface HubOptions extends HubSettings {
   instanceId: string
   registry: Registry
   log: Logger
-  limits: HubLimits
   /** Reads the event log (gap fill, resume). */
   eventLog: EventLogReader
   /** Carries presence out; `watch`/`unwatch` follow which tenants have sockets here. */
   bus: Pick<Bus, 'publish' | 'watch' | 'unwatch'>
-  presence: { store: PresenceStore; ttlMs: number; graceMs: number }
+  presenceStore: PresenceStore
   /** Where measurements go (a no-op meter's instruments when telemetry is off). */
   instruments: Instruments
-  /** How often every watched tenant is compared with the log (anti-entropy; default 1000 ms). */
-  syncIntervalMs?: number
   /** Which of these API key ids are revoked (checked as often as the log sync runs). */
   revokedKeys(ids: readonly string[]): Promise<string[]>
   /** Told of each close and each fan-out (the admin view's recent activity). */
@@ -84,7 +94,7 @@ export function createHub(opts: HubOptions) {
     registry,
     log,
     revokedKeys: opts.revokedKeys,
-    intervalMs: opts.syncIntervalMs ?? 1000,
+    intervalMs: opts.syncIntervalMs,
     end: (ws, reason) => closeWith(ws, CloseCode.credentialRevoked, reason),
   })
 
@@ -224,7 +234,7 @@ export function createHub(opts: HubOptions) {
   })
 
   const presence = createPresence({
-    store: opts.presence.store,
+    store: opts.presenceStore,
     bus: opts.bus,
     origin: instanceId,
     registry,
@@ -337,7 +347,7 @@ export function createHub(opts: HubOptions) {
       .finally(() => {
         isSyncing = false
       })
-  }, opts.syncIntervalMs ?? 1000)
+  }, opts.syncIntervalMs)
   syncer.unref?.()
 
   return {

@@ -11,16 +11,21 @@ import { newBucket } from './rate-limit.ts'
 import { type SocketData, wantsCloseRefusal } from './refusal.ts'
 import type { Registry } from './registry.ts'
 
-export interface UpgradeOptions {
-  auth: AuthDeps
-  registry: Registry
-  isShuttingDown: () => boolean
+/** Who may open a socket here, and how many. */
+export interface UpgradeLimits {
   /** Empty: any Origin. */
   allowedOrigins: readonly string[]
   maxConnections: number
   maxPerTenant: number
   maxPerUser: number
+  /** A new socket's message bucket starts full. */
   burst: number
+}
+
+export interface UpgradeOptions extends UpgradeLimits {
+  auth: AuthDeps
+  registry: Registry
+  isShuttingDown: () => boolean
   /** Told which cap refused a connection (for metrics). */
   onReject?: (limit: 'connections' | 'tenant_connections' | 'user_connections') => void
   /** Told of every refusal: the HTTP status (4401 when refused with a close frame), code and message. */

@@ -7,6 +7,7 @@ import { createLocalEmbedder } from '../../src/memories/embedder/local.ts'
 import { createLocalPresence } from '../../src/presence/local.ts'
 import type { PresenceStore } from '../../src/presence/presence.ts'
 import { type Instance, startInstance } from '../../src/server.ts'
+import { instanceSettings } from '../../src/settings.ts'
 import type { Metrics } from '../../src/telemetry/metrics.ts'
 import { createWithRetry, TEST_SECRET } from './app.ts'
 import { checkServerFrame } from './contract.ts'
@@ -27,7 +28,7 @@ export function startTestInstance(
     ...env,
   })
   return startInstance({
-    config,
+    settings: instanceSettings(config),
     database,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     bus: opts.bus ?? createLocalBus(),

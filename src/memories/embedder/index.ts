@@ -1,23 +1,23 @@
-// Chooses the embedder from config: the HTTP endpoint when EMBEDDING_URL is set, else the local one.
-import type { Config } from '../../config/load.ts'
+// Chooses the embedder: an OpenAI-compatible HTTP endpoint, or the local one. Throws on an unknown driver.
 import type { Embedder } from './embedder.ts'
-import { createHttpEmbedder } from './http.ts'
+import { createHttpEmbedder, type HttpEmbedderOptions } from './http.ts'
 import { createLocalEmbedder } from './local.ts'
 
 export type { Embedder } from './embedder.ts'
 
-export function createEmbedder(
-  config: Pick<
-    Config,
-    'EMBEDDING_URL' | 'EMBEDDING_MODEL' | 'EMBEDDING_API_KEY' | 'EMBEDDING_DIMENSIONS'
-  >,
-): Embedder {
-  if (config.EMBEDDING_URL) {
-    return createHttpEmbedder({
-      url: config.EMBEDDING_URL,
-      model: config.EMBEDDING_MODEL,
-      ...(config.EMBEDDING_API_KEY ? { apiKey: config.EMBEDDING_API_KEY } : {}),
-    })
+export type EmbedderConfig =
+  | ({ driver: 'http' } & HttpEmbedderOptions)
+  | { driver: 'local'; dimensions: number }
+
+export function createEmbedder(config: EmbedderConfig): Embedder {
+  switch (config.driver) {
+    case 'http':
+      return createHttpEmbedder(config)
+    case 'local':
+      return createLocalEmbedder(config.dimensions)
+    default: {
+      const unknown: never = config
+      throw new Error(`unknown embedder driver: ${JSON.stringify(unknown)}`)
+    }
   }
-  return createLocalEmbedder(config.EMBEDDING_DIMENSIONS)
 }
