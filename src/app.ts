@@ -10,7 +10,7 @@ import { apiKeyCheck } from './api-keys/credential.ts'
 import type { AuthDeps } from './auth/authenticate.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Database } from './db/database.ts'
-import type { Disconnect } from './events/publisher.ts'
+import type { Disconnect } from './events/disconnect.ts'
 import type { StoredEvent } from './events/types.ts'
 import { healthController } from './health/controller.ts'
 import type { RouteList } from './http/allowed-methods.ts'
@@ -42,8 +42,8 @@ export interface AppDeps {
   /** /metrics is served on a separate port (METRICS_PORT), not by this app. */
   hasMetricsPort?: boolean
   realtime: StatusDeps
-  /** Called after every committed change with the event it logged. */
-  onCommitted: (event: StoredEvent) => void
+  /** Given each event a request committed (events/after-commit.ts). */
+  afterCommit: (event: StoredEvent) => void
   /** Called after a credential was withdrawn (an API key revoked, a user disconnected): its sockets must end. */
   onDisconnect: (target: Disconnect) => void
   /** Every instance's latest snapshot, for the admin view. */
@@ -59,7 +59,7 @@ export function createApp(deps: AppDeps) {
   const memoryDeps = {
     db: deps.database.db,
     embedder: deps.embedder,
-    onCommitted: deps.onCommitted,
+    afterCommit: deps.afterCommit,
   }
   // normalize: false makes `additionalProperties: false` refuse unknown fields instead of dropping them.
   let routes: RouteList = []

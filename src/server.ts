@@ -11,8 +11,9 @@ import { revokedAmong } from './api-keys/queries.ts'
 import { createApp } from './app.ts'
 import type { Bus } from './bus/bus.ts'
 import type { Database } from './db/database.ts'
+import { createAfterCommit } from './events/after-commit.ts'
+import { createDisconnectPublisher } from './events/disconnect.ts'
 import { eventLogReader } from './events/log-reader.ts'
-import { createDisconnectPublisher, createPublisher } from './events/publisher.ts'
 import { pruneEvents } from './events/retention.ts'
 import { jsonError } from './http/error-handler.ts'
 import type { ConnectionData } from './hub/connection.ts'
@@ -68,11 +69,6 @@ export function startInstance(deps: InstanceDeps) {
     activity,
     ...settings.hub,
   })
-  const unsubscribeBus = bus.subscribe((envelope) => {
-    if (envelope.origin !== deps.instanceId)
-      instruments.busMessagesReceived.add(1, { kind: envelope.kind })
-    hub.deliver(envelope)
-  })
   const observeBus = (r: ObservableResult) => r.observe(bus.isHealthy() ? 1 : 0)
   // Read at each collection; an unreachable database leaves the series out rather than failing it.
   const observeQueue = (r: ObservableResult) =>
@@ -82,14 +78,12 @@ export function startInstance(deps: InstanceDeps) {
     )
   instruments.busUp.addCallback(observeBus)
   instruments.embeddingQueue.addCallback(observeQueue)
-  // After an outage anything published meanwhile is lost from the bus: compare with the log at once.
-  bus.onRecover(() => {
-    instruments.busRecoveries.add(1)
-    hub.syncNow().catch((err: unknown) => log.warn('sync after bus recovery failed', { err }))
+  const afterCommit = createAfterCommit({
+    bus,
+    origin: deps.instanceId,
+    log,
+    onPublishFailed: () => instruments.busPublishErrors.add(1),
   })
-  const publish = createPublisher(bus, deps.instanceId, log, () =>
-    instruments.busPublishErrors.add(1),
-  )
 
   const announceDisconnect = createDisconnectPublisher(bus, deps.instanceId, log)
   const directory = deps.directory ?? createLocalDirectory()
@@ -110,7 +104,6 @@ export function startInstance(deps: InstanceDeps) {
     log,
   })
 
-  let worker: ReturnType<typeof startEmbeddingWorker> | undefined
   const app = createApp({
     database,
     jwtSecret: deps.jwtSecret,
@@ -126,19 +119,17 @@ export function startInstance(deps: InstanceDeps) {
     hasMetricsPort: settings.listen.metricsPort !== undefined,
     onDisconnect: announceDisconnect,
     directory,
-    onCommitted: (event) => {
-      publish(event)
-      if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
-    },
+    afterCommit: afterCommit.committed,
   })
-  worker = startEmbeddingWorker({
+  const worker = startEmbeddingWorker({
     db: database.replanning,
     embedder: deps.embedder,
     log,
     batchSize: settings.embedding.batchSize,
-    onCommitted: publish,
+    afterCommit: afterCommit.committed,
     onFailed: (count) => instruments.embeddingFailures.add(count),
   })
+  afterCommit.wakes(worker)
 
   // Retention: prune the log hourly (every instance may; deleting twice is harmless).
   const prune = () => {
@@ -225,8 +216,7 @@ export function startInstance(deps: InstanceDeps) {
       hub.stop()
       instruments.busUp.removeCallback(observeBus)
       instruments.embeddingQueue.removeCallback(observeQueue)
-      unsubscribeBus()
-      await worker?.stop()
+      await worker.stop()
     },
   }
 }

@@ -3,13 +3,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { signToken } from '../src/auth/jwt.ts'
 import { PuoMemoWebSocket, type StateCause } from '../src/client/puo-memo-websocket.ts'
-import type { Instance } from '../src/server.ts'
 import { createWithRetry, TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
-import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
+import { openSocket, startTestInstance, type TestInstance, wsUrl } from './support/realtime.ts'
 
 describe('SDK requests and state causes', () => {
-  let instance: Instance
+  let instance: TestInstance
   beforeAll(async () => {
     instance = startTestInstance(await pgliteBackend.open())
   })
@@ -80,7 +79,7 @@ describe('SDK requests and state causes', () => {
     const changes: [string, StateCause][] = []
     client.on('state', (s: string, cause: StateCause) => changes.push([s, cause]))
     await client.connect()
-    instance.hub.deliver({
+    void instance.bus.publish({
       kind: 'disconnect',
       id: crypto.randomUUID(),
       origin: 'admin',

@@ -60,7 +60,7 @@ for (const backend of backends) {
         db: database.db,
         embedder,
         log,
-        onCommitted: () => {},
+        afterCommit: () => {},
         pollMs: 50,
         ...opts,
       })

@@ -125,7 +125,7 @@ describe('WebSocket limits', () => {
       const deadline = performance.now() + 3000
       while (performance.now() < deadline) {
         published++
-        instance.hub.deliver({
+        void instance.bus.publish({
           kind: 'event',
           id: crypto.randomUUID(),
           origin: 'test',

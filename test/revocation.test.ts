@@ -7,12 +7,11 @@ import { signToken } from '../src/auth/jwt.ts'
 import { createRedisBus } from '../src/bus/redis.ts'
 import { PuoMemoWebSocket } from '../src/client/puo-memo-websocket.ts'
 import type { Database } from '../src/db/database.ts'
-import type { Instance } from '../src/server.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
 import { createWithRetry, TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { servicesRequired } from './support/env.ts'
-import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
+import { openSocket, startTestInstance, type TestInstance, wsUrl } from './support/realtime.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const REVOKED = 4403
@@ -20,8 +19,8 @@ const REVOKED = 4403
 describe.skipIf(!(redisServerPath !== null || servicesRequired))('API key revocation', () => {
   let redis: PrivateRedis
   let database: Database
-  let a: Instance
-  let b: Instance
+  let a: TestInstance
+  let b: TestInstance
   beforeAll(async () => {
     redis = await startPrivateRedis()
     database = await pgliteBackend.open()
@@ -117,7 +116,7 @@ describe.skipIf(!(redisServerPath !== null || servicesRequired))('API key revoca
 
 describe('credential checks without the bus', () => {
   let database: Database
-  let instance: Instance
+  let instance: TestInstance
   beforeAll(async () => {
     database = await pgliteBackend.open()
     instance = startTestInstance(database, { EVENT_SYNC_INTERVAL_MS: '500' })
@@ -149,7 +148,7 @@ describe('credential checks without the bus', () => {
     const second = await openSocket(wsUrl(instance, `?token=${await token('mallory')}`))
     const other = await openSocket(wsUrl(instance, `?token=${await token('alice')}`))
     await other.subscribe('memories')
-    instance.hub.deliver({
+    void instance.bus.publish({
       kind: 'disconnect',
       id: crypto.randomUUID(),
       origin: 'admin',

@@ -1,7 +1,7 @@
 // The hub's per-tenant sequencer against a bus that drops, duplicates and reorders.
 import { describe, expect, test } from 'bun:test'
 import type { BusEvent } from '../src/bus/bus.ts'
-import { createSequencer } from '../src/hub/sequencer.ts'
+import { createSequencer } from '../src/hub/channels/sequencer.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
 
 const ev = (seq: number, tenantId = 't'): BusEvent => ({

@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia'
 import type { AuthDeps } from '../auth/authenticate.ts'
 import { authPlugin, requireScope } from '../auth/plugin.ts'
 import { ID_PATTERN } from '../auth/principal.ts'
-import type { Disconnect } from '../events/publisher.ts'
+import type { Disconnect } from '../events/disconnect.ts'
 import type { InstanceDirectory } from './directory.ts'
 import { FRESH_MS } from './reporter.ts'
 

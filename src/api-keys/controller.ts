@@ -5,7 +5,7 @@ import { authPlugin, requireScope } from '../auth/plugin.ts'
 import { ID_PATTERN, SCOPES } from '../auth/principal.ts'
 import type { Db } from '../db/database.ts'
 import { notFound } from '../errors.ts'
-import type { Disconnect } from '../events/publisher.ts'
+import type { Disconnect } from '../events/disconnect.ts'
 import { createApiKey, listKeys, revokeKey } from './service.ts'
 
 const Scope = t.Union(SCOPES.map((s) => t.Literal(s)))

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, inArray, lte, min } from 'drizzle-orm'
 import type { BusEvent } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
 import { events, logEpoch, tenantSeqs } from '../db/schema.ts'
-import { toBusEvent } from './publisher.ts'
+import { toBusEvent } from './types.ts'
 
 /** Committed events of a tenant with afterSeq < seq ≤ upToSeq (if given), oldest first. */
 export async function readEvents(

@@ -1,5 +1,6 @@
 // Event types written to the log and, later, sent to sockets. A payload is the event frame's data (see
 // protocol/server-frames.ts), plus what routing needs and clients do not see.
+import type { BusEvent } from '../bus/bus.ts'
 import type { EventRow } from '../db/schema.ts'
 import type { ServerFrameData, Visibility } from '../protocol/frames.ts'
 
@@ -31,3 +32,18 @@ export interface EventSubject {
 }
 
 export type StoredEvent = EventRow
+
+/** A logged event as it travels on the bus and to the hub (JSON-safe). */
+export function toBusEvent(e: StoredEvent): BusEvent {
+  return {
+    id: e.id,
+    tenantId: e.tenantId,
+    seq: e.seq,
+    type: e.type,
+    memoryId: e.memoryId,
+    ownerId: e.ownerId,
+    visibility: e.visibility,
+    payload: e.payload,
+    createdAt: e.createdAt.toISOString(),
+  }
+}

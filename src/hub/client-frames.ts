@@ -5,7 +5,9 @@ import { findTooDeep } from '../input/json-depth.ts'
 import { ClientFrame } from '../protocol/client-frames.ts'
 import { type Channel, CloseCode, ErrorCode, isChannel } from '../protocol/codes.ts'
 import type { Instruments } from '../telemetry/instruments.ts'
-import type { SendError, SendFrame, Socket } from './connection.ts'
+import type { ChannelModule } from './channels/channel.ts'
+import type { Socket } from './connection.ts'
+import type { Outbox } from './outbox.ts'
 import { take } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
 
@@ -17,18 +19,13 @@ export interface ClientFrameDeps {
   instruments: Instruments
   /** `maxJsonDepth`: deepest nesting inside a frame's members (the frame object is one more). */
   limits: { ratePerSecond: number; burst: number; maxJsonDepth: number }
-  send: SendFrame
-  sendError: SendError
+  out: Outbox
   closeWith(ws: Socket, code: number, reason: string): void
-  subscribe(
-    ws: Socket,
-    channel: Channel,
-    position: { since?: number; epoch?: string },
-    id: string | undefined,
-  ): void
-  unsubscribe(ws: Socket, channel: Channel, id: string | undefined): void
-  presence(ws: Socket, id: string | undefined): void
-  history(ws: Socket, since: number, limit: number | undefined, id: string | undefined): void
+  channels: Record<Channel, ChannelModule>
+  requests: {
+    presence(ws: Socket, id: string | undefined): void
+    history(ws: Socket, since: number, limit: number | undefined, id: string | undefined): void
+  }
 }
 
 const clientFrame = TypeCompiler.Compile(ClientFrame)
@@ -38,7 +35,8 @@ const WITH_CHANNEL: readonly unknown[] = ['subscribe', 'unsubscribe']
 const TYPE_FIELD = new RegExp(`"type"\\s*:\\s*"(${FRAME_TYPES.join('|')})"`)
 
 export function createClientFrames(deps: ClientFrameDeps) {
-  const { registry, limits, send, sendError, closeWith, subscribe, unsubscribe } = deps
+  const { registry, limits, closeWith, channels, requests } = deps
+  const { send, sendError } = deps.out
   const m = deps.instruments
   return function handleMessage(ws: Socket, raw: string | Buffer): void {
     ws.data.lastSeen = performance.now()
@@ -111,18 +109,18 @@ export function createClientFrames(deps: ClientFrameDeps) {
       case 'ping':
         return send(ws, 'pong', {}, id)
       case 'presence':
-        return deps.presence(ws, id)
+        return requests.presence(ws, id)
       case 'history':
-        return deps.history(ws, msg.data.since, msg.data.limit, id)
+        return requests.history(ws, msg.data.since, msg.data.limit, id)
       case 'unsubscribe':
-        return unsubscribe(ws, msg.data.channel, id)
+        return channels[msg.data.channel].unsubscribe(ws, id)
       case 'subscribe': {
-        const { since, epoch } = msg.data
+        const { channel, since, epoch } = msg.data
         const position = {
           ...(since !== undefined ? { since } : {}),
           ...(epoch !== undefined ? { epoch } : {}),
         }
-        return subscribe(ws, msg.data.channel, position, id)
+        return channels[channel].subscribe(ws, position, id)
       }
     }
   }

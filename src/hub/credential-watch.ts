@@ -1,9 +1,12 @@
-// Ends the sockets whose credential was withdrawn: at once when a `disconnect` envelope arrives on
-// the bus, and — because the bus is at-most-once — on the next periodic check of the API keys in use.
+// The credentials of open sockets: each socket ends when its JWT expires, or when its credential is
+// withdrawn — at once when a `disconnect` envelope arrives on the bus, and, because the bus is
+// at-most-once, on the next periodic check of the API keys in use.
 import type { DisconnectEnvelope } from '../bus/bus.ts'
+import { CloseCode } from '../protocol/codes.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import type { Socket } from './connection.ts'
 import type { Registry } from './registry.ts'
+import { createTokenExpiry } from './token-expiry.ts'
 
 export interface CredentialWatchOptions {
   registry: Registry
@@ -12,17 +15,22 @@ export interface CredentialWatchOptions {
   revokedKeys(ids: readonly string[]): Promise<string[]>
   /** How often the keys of open sockets are checked (the backstop for a lost bus message). */
   intervalMs: number
-  /** Ends one socket with the terminal credential close code. */
-  end(ws: Socket, reason: string): void
+  closeWith(ws: Socket, code: number, reason: string): void
 }
 
 export function createCredentialWatch(opts: CredentialWatchOptions) {
   const byKey = new Map<string, Set<Socket>>()
+  const end = (ws: Socket, reason: string) =>
+    opts.closeWith(ws, CloseCode.credentialRevoked, reason)
+  const expiry = createTokenExpiry({
+    sockets: opts.registry.sockets,
+    end: (ws) => opts.closeWith(ws, CloseCode.tokenExpired, 'token expired'),
+  })
 
   function endKey(keyId: string, reason: string): void {
     const sockets = byKey.get(keyId)
     if (!sockets) return
-    for (const ws of sockets) opts.end(ws, reason)
+    for (const ws of sockets) end(ws, reason)
   }
 
   let isChecking = false
@@ -41,7 +49,9 @@ export function createCredentialWatch(opts: CredentialWatchOptions) {
   timer.unref?.()
 
   return {
+    /** A socket opened: watched until it closes (ended at once if its token has expired). */
     track(ws: Socket): void {
+      expiry.track(ws)
       const { keyId } = ws.data.principal
       if (keyId === undefined) return
       const set = byKey.get(keyId) ?? new Set<Socket>()
@@ -49,6 +59,7 @@ export function createCredentialWatch(opts: CredentialWatchOptions) {
       byKey.set(keyId, set)
     },
     forget(ws: Socket): void {
+      expiry.forget(ws)
       const { keyId } = ws.data.principal
       if (keyId === undefined) return
       const set = byKey.get(keyId)
@@ -61,14 +72,14 @@ export function createCredentialWatch(opts: CredentialWatchOptions) {
       if ('keyId' in target) return endKey(target.keyId, target.reason)
       for (const ws of opts.registry.sockets) {
         const p = ws.data.principal
-        if (p.tenantId === envelope.tenant && p.userId === target.userId)
-          opts.end(ws, target.reason)
+        if (p.tenantId === envelope.tenant && p.userId === target.userId) end(ws, target.reason)
       }
     },
     /** Runs the periodic check now (tests). */
     check,
     stop(): void {
       clearInterval(timer)
+      expiry.stop()
     },
   }
 }

@@ -3,27 +3,24 @@
 import type { PresenceUser } from '../presence/presence.ts'
 import { ErrorCode } from '../protocol/codes.ts'
 import { encodeHistoryFrame } from '../protocol/encode.ts'
-import type { Instruments } from '../telemetry/instruments.ts'
 import type { Logger } from '../telemetry/logger.ts'
-import type { SendError, SendFrame, Socket } from './connection.ts'
-import { type MemoryFeed, ResumeUnavailable } from './memory-feed.ts'
-import type { Registry } from './registry.ts'
+import { type MemoriesChannel, ResumeUnavailable } from './channels/memories.ts'
+import type { Socket } from './connection.ts'
+import type { Outbox } from './outbox.ts'
 
 export interface RequestDeps {
-  feed: Pick<MemoryFeed, 'history'>
+  memories: Pick<MemoriesChannel, 'history'>
   onlineUsers(tenantId: string): Promise<Pick<PresenceUser, 'userId' | 'name'>[]>
-  registry: Registry
+  out: Outbox
   log: Logger
-  instruments: Instruments
-  send: SendFrame
-  sendError: SendError
 }
 
 /** Events per history page unless the request says otherwise. */
 const DEFAULT_HISTORY_LIMIT = 100
 
 export function createRequests(deps: RequestDeps) {
-  const { log, send, sendError } = deps
+  const { log } = deps
+  const { send, sendError } = deps.out
   return {
     presence(ws: Socket, id: string | undefined): void {
       deps
@@ -43,13 +40,10 @@ export function createRequests(deps: RequestDeps) {
 
     history(ws: Socket, since: number, limit: number | undefined, id: string | undefined): void {
       const { tenantId, userId } = ws.data.principal
-      deps.feed
+      deps.memories
         .history(tenantId, userId, since, limit ?? DEFAULT_HISTORY_LIMIT)
         .then((page) => {
-          if (ws.data.isClosing) return
-          ws.send(encodeHistoryFrame(id ?? crypto.randomUUID(), page))
-          deps.registry.countSent(tenantId, 1)
-          deps.instruments.messagesSent.add(1, { 'message.type': 'history' })
+          deps.out.sendRaw(ws, encodeHistoryFrame(id ?? crypto.randomUUID(), page), 'history')
         })
         .catch((err: unknown) => {
           if (err instanceof ResumeUnavailable) {

@@ -17,7 +17,8 @@ export interface EmbeddingWorkerOptions {
   db: Db
   embedder: Embedder
   log: Logger
-  onCommitted: (event: StoredEvent) => void
+  /** Given each embedding_complete event it committed (events/after-commit.ts). */
+  afterCommit: (event: StoredEvent) => void
   /** Memories per embedder call (default 16). */
   batchSize?: number
   /** Idle re-check interval, for jobs queued by other instances or due retries (default 1000 ms). */
@@ -45,7 +46,7 @@ export interface EmbeddingWorker {
  * meanwhile is discarded; the edit queued a fresh job.
  */
 export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWorker {
-  const { db, embedder, log, onCommitted } = opts
+  const { db, embedder, log, afterCommit } = opts
   const batchSize = opts.batchSize ?? 16
   const pollMs = opts.pollMs ?? 1000
   const leaseMs = opts.leaseMs ?? 60_000
@@ -103,7 +104,7 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
       const vector = vectors[i]
       return vector ? [{ memoryId: job.memoryId, contentHash: job.contentHash, vector }] : []
     })
-    for (const event of await finishJobs(db, embedder.model, results)) onCommitted(event)
+    for (const event of await finishJobs(db, embedder.model, results)) afterCommit(event)
   }
 
   async function fail(job: ClaimedJob, message: string): Promise<void> {

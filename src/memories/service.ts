@@ -33,8 +33,8 @@ import type { CreateMemoryInput, ListMemoriesInput, UpdateMemoryInput } from './
 export interface MemoryDeps {
   db: Db
   embedder: Embedder
-  /** Called after each commit with the event it wrote (wakes the relay and the embedding worker). */
-  onCommitted: (event: StoredEvent) => void
+  /** Given each committed event, once (events/after-commit.ts: to the bus, and the worker woken). */
+  afterCommit: (event: StoredEvent) => void
 }
 
 export async function createMemory(
@@ -64,7 +64,7 @@ export async function createMemory(
   const event = await dbSpan('memory.create', () =>
     createIn(deps.db)({ row, payload: { memory }, trace: activeTraceparent() ?? null }),
   )
-  deps.onCommitted(event)
+  deps.afterCommit(event)
   return memory
 }
 
@@ -158,7 +158,7 @@ export async function updateMemory(
       return { memory, event }
     }),
   )
-  deps.onCommitted(event)
+  deps.afterCommit(event)
   return memory
 }
 
@@ -182,7 +182,7 @@ export async function deleteMemory(
       })
     }),
   )
-  deps.onCommitted(event)
+  deps.afterCommit(event)
 }
 
 export interface SearchHit {

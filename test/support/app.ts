@@ -6,7 +6,7 @@ import { signToken } from '../../src/auth/jwt.ts'
 import type { Scope } from '../../src/auth/principal.ts'
 import { createLocalBus } from '../../src/bus/local.ts'
 import type { Database } from '../../src/db/database.ts'
-import type { Disconnect } from '../../src/events/publisher.ts'
+import type { Disconnect } from '../../src/events/disconnect.ts'
 import type { StoredEvent } from '../../src/events/types.ts'
 import { createRegistry } from '../../src/hub/registry.ts'
 import type { Embedder } from '../../src/memories/embedder/embedder.ts'
@@ -69,7 +69,7 @@ export function buildTestApp(
       startedAt: Date.now(),
       onlineUsers: async () => [],
     },
-    onCommitted: (e) => committed.push(e),
+    afterCommit: (e) => committed.push(e),
     onDisconnect: (d) => disconnects.push(d),
     directory: createLocalDirectory(),
   })

@@ -13,11 +13,13 @@ import { createWithRetry, TEST_SECRET } from './app.ts'
 import { checkServerFrame } from './contract.ts'
 import { capturingLogger } from './logs.ts'
 
+export type TestInstance = ReturnType<typeof startTestInstance>
+
 export function startTestInstance(
   database: Database,
   env: Record<string, string> = {},
   opts: { bus?: Bus; presence?: PresenceStore; metrics?: Metrics } = {},
-): Instance {
+): Instance & { bus: Bus } {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -27,11 +29,12 @@ export function startTestInstance(
     SHUTDOWN_RECONNECT_SPREAD_MS: '200',
     ...env,
   })
-  return startInstance({
+  const bus = opts.bus ?? createLocalBus()
+  const instance = startInstance({
     settings: instanceSettings(config),
     database,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
-    bus: opts.bus ?? createLocalBus(),
+    bus,
     presence: opts.presence ?? createLocalPresence(),
     embedder: createLocalEmbedder(32),
     log: capturingLogger(),
@@ -39,6 +42,7 @@ export function startTestInstance(
     instanceId: `test-${crypto.randomUUID().slice(0, 6)}`,
     version: 'test',
   })
+  return Object.assign(instance, { bus })
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: frames are inspected field by field in tests

@@ -1,39 +1,30 @@
 // The `memories` channel: ordered fan-out of committed events, subscriptions, and resume from the log.
-import type { BusEvent } from '../bus/bus.ts'
-import type { EventLogReader } from '../events/log-reader.ts'
-import { ErrorCode } from '../protocol/codes.ts'
-import { teamTopic } from '../protocol/topics.ts'
-import type { ResumeOutcome } from '../telemetry/instruments.ts'
-import type { Logger } from '../telemetry/logger.ts'
-import {
-  addChannel,
-  dropChannel,
-  hasChannel,
-  type SendError,
-  type SendFrame,
-  type Socket,
-} from './connection.ts'
-import type { Registry } from './registry.ts'
+import type { ObservableResult } from '@opentelemetry/api'
+import type { BusEvent } from '../../bus/bus.ts'
+import type { EventLogReader } from '../../events/log-reader.ts'
+import { ErrorCode } from '../../protocol/codes.ts'
+import { teamTopic } from '../../protocol/topics.ts'
+import type { Instruments, ResumeOutcome } from '../../telemetry/instruments.ts'
+import type { Logger } from '../../telemetry/logger.ts'
+import { eventFannedOut } from '../../telemetry/spans.ts'
+import { addChannel, dropChannel, hasChannel, type Socket } from '../connection.ts'
+import type { Outbox } from '../outbox.ts'
+import type { Registry } from '../registry.ts'
+import type { ChannelModule, Position } from './channel.ts'
 import { type Delivery, route } from './router.ts'
 import { createSequencer } from './sequencer.ts'
 
-export interface FeedOptions {
+export interface MemoriesChannelOptions {
   eventLog: EventLogReader
   registry: Registry
+  out: Outbox
   log: Logger
-  /** Fans a frame out to a topic (Bun's native publish); returns how many sockets it reached. */
-  publish(tenantId: string, topic: string, frame: string, type: string): number
-  /** Sends a frame to this user's live sockets here; returns how many it reached. */
-  sendToUser(tenantId: string, userId: string, frame: string, type: string): number
-  /** Called once per event as it is fanned out, with the sockets it reached (latency, traces). */
-  onFanOut?(event: BusEvent, sockets: number): void
-  /** Told how many events were read from the log because the bus missed them. */
-  onFilled?(count: number): void
-  /** Told how each subscription with a position ended, and how many events it replayed. */
-  onResume(outcome: ResumeOutcome, replayed: number): void
-  send: SendFrame
-  sendRaw(ws: Socket, frame: string): void
-  sendError: SendError
+  instruments: Instruments
+  instanceId: string
+  /** How often every watched tenant is compared with the log (anti-entropy). */
+  syncIntervalMs: number
+  /** Told of each fan-out: its latency and how many sockets it reached (the admin view). */
+  onDelivered?(latencyMs: number, sockets: number): void
   /** Most events one resume may replay; further behind is `resume_unavailable` (default 10,000). */
   maxReplay?: number
 }
@@ -43,8 +34,9 @@ interface CatchUp {
   frames: string[]
 }
 
-export function createMemoryFeed(opts: FeedOptions) {
-  const { eventLog, registry, log } = opts
+export function createMemoriesChannel(opts: MemoriesChannelOptions) {
+  const { eventLog, registry, out, log } = opts
+  const m = opts.instruments
   const maxReplay = opts.maxReplay ?? 10_000
   /** Sockets replaying the log: live frames for them are held here until the replay is out. */
   const catchUps = new Map<string, Map<Socket, CatchUp>>()
@@ -54,8 +46,13 @@ export function createMemoryFeed(opts: FeedOptions) {
     readLog: (tenantId, afterSeq, limit) => eventLog.readEvents(tenantId, afterSeq, { limit }),
     currentSeqs: (ids) => eventLog.currentSeqs(ids),
     emit: fanOut,
-    ...(opts.onFilled ? { onFilled: opts.onFilled } : {}),
+    onFilled: (count) => m.eventsFromLog.add(count),
   })
+
+  function onResume(outcome: ResumeOutcome, replayed: number): void {
+    m.resumes.add(1, { outcome })
+    if (outcome !== 'resume_unavailable') m.replaySize.record(replayed)
+  }
 
   /** Called in seq order, once per event: one publish per topic, plus held copies for replaying sockets. */
   function fanOut(event: BusEvent): void {
@@ -65,10 +62,18 @@ export function createMemoryFeed(opts: FeedOptions) {
     for (const d of deliveries) {
       sockets +=
         d.userId === undefined
-          ? opts.publish(tenantId, teamTopic(tenantId), d.frame, d.type)
-          : opts.sendToUser(tenantId, d.userId, d.frame, d.type)
+          ? out.publish(tenantId, teamTopic(tenantId), d.frame, d.type)
+          : out.sendToUser(tenantId, d.userId, d.frame, d.type)
     }
-    opts.onFanOut?.(event, sockets)
+    const latencyMs = Math.max(0, Date.now() - Date.parse(event.createdAt))
+    m.deliveryLatency.record(latencyMs)
+    opts.onDelivered?.(latencyMs, sockets)
+    eventFannedOut(event, `fan-out ${event.type}`, {
+      'puo.event.type': event.type,
+      'puo.event.seq': event.seq,
+      'puo.instance.id': opts.instanceId,
+      'puo.sockets': sockets,
+    })
     const waiting = catchUps.get(tenantId)
     if (!waiting) return
     for (const cu of waiting.values()) {
@@ -110,18 +115,14 @@ export function createMemoryFeed(opts: FeedOptions) {
    * frame comes after the replay: its `seq` is a position the client may resume from, because every
    * event up to it has been sent before it.
    */
-  async function subscribe(
-    ws: Socket,
-    position: { since?: number; epoch?: string },
-    id: string | undefined,
-  ): Promise<void> {
+  async function subscribe(ws: Socket, position: Position, id: string | undefined): Promise<void> {
     const { tenantId, userId } = ws.data.principal
     const { since } = position
     if (hasChannel(ws, 'memories')) {
       const again = { channel: 'memories' as const, seq: sequencer.highWater(tenantId) ?? 0 }
       return void eventLog.logEpoch().then(
-        (epoch) => opts.send(ws, 'subscribed', { ...again, epoch }, id),
-        () => opts.send(ws, 'subscribed', again, id),
+        (epoch) => out.send(ws, 'subscribed', { ...again, epoch }, id),
+        () => out.send(ws, 'subscribed', again, id),
       )
     }
     addChannel(ws, 'memories')
@@ -133,12 +134,12 @@ export function createMemoryFeed(opts: FeedOptions) {
     } catch (err) {
       log.warn('could not start the tenant feed', { tenantId, err })
       abandon(ws)
-      return opts.sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
+      return out.sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
     }
     if (position.epoch !== undefined && position.epoch !== epoch) {
       abandon(ws)
-      opts.onResume('resume_unavailable', 0)
-      return opts.sendError(
+      onResume('resume_unavailable', 0)
+      return out.sendError(
         ws,
         ErrorCode.resumeUnavailable,
         'That position belongs to another event log (the database was reset or replaced); refetch and subscribe without since',
@@ -149,8 +150,8 @@ export function createMemoryFeed(opts: FeedOptions) {
     const seen = sequencer.highWater(tenantId) ?? 0
     if (since !== undefined && since > seen && (await isBeyondLog(tenantId, since))) {
       abandon(ws)
-      opts.onResume('resume_unavailable', 0)
-      return opts.sendError(
+      onResume('resume_unavailable', 0)
+      return out.sendError(
         ws,
         ErrorCode.resumeUnavailable,
         `Position ${since} is beyond the end of the event log (restored or reset); refetch and subscribe without since`,
@@ -163,8 +164,8 @@ export function createMemoryFeed(opts: FeedOptions) {
     const high = sequencer.highWater(tenantId) ?? 0
     if (since === undefined || since >= high) {
       subscribeTopics(ws)
-      if (since !== undefined) opts.onResume('current', 0)
-      return opts.send(
+      if (since !== undefined) onResume('current', 0)
+      return out.send(
         ws,
         'subscribed',
         {
@@ -188,24 +189,24 @@ export function createMemoryFeed(opts: FeedOptions) {
     } catch (err) {
       abandon(ws)
       if (err instanceof ResumeUnavailable) {
-        opts.onResume('resume_unavailable', 0)
-        return opts.sendError(ws, ErrorCode.resumeUnavailable, err.message, id)
+        onResume('resume_unavailable', 0)
+        return out.sendError(ws, ErrorCode.resumeUnavailable, err.message, id)
       }
       log.warn('could not read the event log for a resume', { tenantId, err })
-      return opts.sendError(ws, ErrorCode.internalError, 'Could not resume; try again', id)
+      return out.sendError(ws, ErrorCode.internalError, 'Could not resume; try again', id)
     }
     if (ws.data.isClosing) return
     // From here to the end nothing can interleave: replay, `subscribed` (the position now reached),
     // then the live frames held meanwhile, then the live topics.
-    for (const f of replay) opts.sendRaw(ws, f)
-    opts.onResume('replayed', replay.length)
-    opts.send(
+    for (const f of replay) out.sendRaw(ws, f, 'replay')
+    onResume('replayed', replay.length)
+    out.send(
       ws,
       'subscribed',
       { channel: 'memories', seq: high, epoch, replayed: replay.length },
       id,
     )
-    for (const f of cu.frames) opts.sendRaw(ws, f)
+    for (const f of cu.frames) out.sendRaw(ws, f, 'replay')
     waiting.delete(ws)
     if (waiting.size === 0) catchUps.delete(tenantId)
     subscribeTopics(ws)
@@ -290,25 +291,58 @@ export function createMemoryFeed(opts: FeedOptions) {
     }
   }
 
-  return {
-    history,
-    /** Every committed event (from the bus, or the local writer): ordered and deduplicated here. */
-    offer: (event: BusEvent) => sequencer.offer(event),
-    subscribe,
-    unsubscribe(ws: Socket, id: string | undefined): void {
+  // Anti-entropy: every watched tenant is compared with the log, closing gaps the bus left.
+  let isSyncing = false
+  const syncer = setInterval(() => {
+    if (isSyncing) return
+    isSyncing = true
+    sequencer
+      .syncAll()
+      .catch((err: unknown) => log.warn('event log sync failed; retrying', { err }))
+      .finally(() => {
+        isSyncing = false
+      })
+  }, opts.syncIntervalMs)
+  syncer.unref?.()
+
+  // The relay lag of this design: how long the oldest committed event has waited here for a gap to fill.
+  const observePendingAge = (r: ObservableResult) => {
+    const at = sequencer.oldestPendingAt()
+    r.observe(at === undefined ? 0 : Math.max(0, Date.now() - at))
+  }
+  m.pendingAge.addCallback(observePendingAge)
+
+  const channel: ChannelModule = {
+    subscribe(ws, position, id) {
+      subscribe(ws, position, id).catch((err: unknown) => {
+        log.error('subscribe failed', { err })
+        out.sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
+      })
+    },
+    unsubscribe(ws, id) {
       if (dropChannel(ws, 'memories')) {
         ws.unsubscribe(teamTopic(ws.data.principal.tenantId))
         registry.unsubscribed(ws, 'memories')
         release(ws)
       }
-      opts.send(ws, 'unsubscribed', { channel: 'memories' }, id)
+      out.send(ws, 'unsubscribed', { channel: 'memories' }, id)
     },
-    /** On close. */
     release,
-    /** Anti-entropy: closes gaps the bus left (see the sequencer). */
-    syncAll: () => sequencer.syncAll(),
-    highWater: (tenantId: string) => sequencer.highWater(tenantId),
-    oldestPendingAt: () => sequencer.oldestPendingAt(),
+  }
+
+  return {
+    ...channel,
+    history,
+    /** Every committed event (from the bus, or the local writer): ordered and deduplicated here. */
+    deliver: (event: BusEvent) => sequencer.offer(event),
+    /** Compares every watched tenant with the log now (e.g. after the bus recovered). */
+    syncNow: () => sequencer.syncAll(),
+    /** The tenant's log position as far as this instance has fanned it out (0 before any event). */
+    position: (tenantId: string) => sequencer.highWater(tenantId) ?? 0,
+    stop(): void {
+      clearInterval(syncer)
+      m.pendingAge.removeCallback(observePendingAge)
+    },
   }
 }
 
@@ -317,4 +351,4 @@ const isFor = (d: Delivery, userId: string) => d.userId === undefined || d.userI
 
 export class ResumeUnavailable extends Error {}
 
-export type MemoryFeed = ReturnType<typeof createMemoryFeed>
+export type MemoriesChannel = ReturnType<typeof createMemoriesChannel>

@@ -1,24 +1,38 @@
-// Presence for the hub: tells the store who connects and leaves here, refreshes entries, and
-// announces joins and departures once, to every instance, through the bus.
-import type { Bus } from '../bus/bus.ts'
-import type { PresenceStore, PresenceUser } from '../presence/presence.ts'
-import type { Logger } from '../telemetry/logger.ts'
-import type { Registry } from './registry.ts'
+// The `tenant` channel: who is online in the tenant. Tells the presence store who connects and
+// leaves here, refreshes entries, announces joins and departures once to every instance through
+// the bus, and fans the announcements out to the channel's sockets.
+import type { Bus, PresenceEnvelope } from '../../bus/bus.ts'
+import type { PresenceStore, PresenceUser } from '../../presence/presence.ts'
+import { encodeFrame } from '../../protocol/encode.ts'
+import { presenceTopic } from '../../protocol/topics.ts'
+import type { Logger } from '../../telemetry/logger.ts'
+import { addChannel, dropChannel, type Socket } from '../connection.ts'
+import type { Outbox } from '../outbox.ts'
+import type { Registry } from '../registry.ts'
+import type { ChannelModule } from './channel.ts'
 
-export interface PresenceOptions {
+export interface TenantChannelOptions {
   store: PresenceStore
   bus: Pick<Bus, 'publish'>
   origin: string
   registry: Registry
+  out: Outbox
   log: Logger
+  /** The tenant's event-log position, which `subscribed` carries on every channel. */
+  position(tenantId: string): number
   /** How long an entry lives without a refresh (a dead instance's users expire within it). */
   ttlMs: number
   /** How long a user whose last socket closed stays online, so a quick reconnect does not flap. */
   graceMs: number
 }
 
-export function createPresence(opts: PresenceOptions) {
-  const { store, registry, log } = opts
+const userOf = (ws: Socket): PresenceUser => {
+  const { tenantId, userId, name } = ws.data.principal
+  return { tenantId, userId, ...(name ? { name } : {}) }
+}
+
+export function createTenantChannel(opts: TenantChannelOptions) {
+  const { store, registry, out, log } = opts
   /** Tenants to sweep although no socket is here any more (our own departures are in grace). */
   const departed = new Map<string, number>()
 
@@ -69,23 +83,53 @@ export function createPresence(opts: PresenceOptions) {
   )
   sweeper.unref?.()
 
+  const channel: ChannelModule = {
+    subscribe(ws, _position, id) {
+      const { tenantId } = ws.data.principal
+      if (addChannel(ws, 'tenant')) {
+        ws.subscribe(presenceTopic(tenantId))
+        registry.subscribed(ws, 'tenant')
+      }
+      out.send(ws, 'subscribed', { channel: 'tenant', seq: opts.position(tenantId) }, id)
+    },
+    unsubscribe(ws, id) {
+      if (dropChannel(ws, 'tenant')) {
+        ws.unsubscribe(presenceTopic(ws.data.principal.tenantId))
+        registry.unsubscribed(ws, 'tenant')
+      }
+      out.send(ws, 'unsubscribed', { channel: 'tenant' }, id)
+    },
+    // Bun drops a closed socket's topics; the registry forgets its counts.
+    release() {},
+  }
+
   return {
+    ...channel,
+    /** A join or departure announced by any instance, to this instance's sockets on the channel. */
+    deliver(envelope: PresenceEnvelope): void {
+      const { type, userId, name } = envelope.presence
+      const frame = encodeFrame(type, { userId, ...(name ? { name } : {}) }, envelope.id)
+      out.publish(envelope.tenant, presenceTopic(envelope.tenant), frame, type)
+    },
     /** The user's first socket on this instance opened. */
-    connected(u: PresenceUser): void {
+    connected(ws: Socket): void {
+      const u = userOf(ws)
       store
         .connect(u, Date.now() + opts.ttlMs)
         .then((isNew) => isNew && announce('tenant.user_joined', u))
         .catch((err: unknown) => log.warn('presence update failed', { err }))
     },
     /** The user's last socket on this instance closed. */
-    disconnected(u: PresenceUser): void {
+    disconnected(ws: Socket): void {
+      const u = userOf(ws)
       const graceUntil = Date.now() + opts.graceMs
       departed.set(u.tenantId, graceUntil + opts.graceMs)
       store
         .disconnect(u, graceUntil)
         .catch((err: unknown) => log.warn('presence update failed', { err }))
     },
-    list: (tenantId: string) => store.list(tenantId, Date.now()),
+    /** Users online in the tenant, on any instance. */
+    online: (tenantId: string) => store.list(tenantId, Date.now()),
     stop(): void {
       clearInterval(refresher)
       clearInterval(sweeper)
@@ -93,4 +137,4 @@ export function createPresence(opts: PresenceOptions) {
   }
 }
 
-export type Presence = ReturnType<typeof createPresence>
+export type TenantChannel = ReturnType<typeof createTenantChannel>

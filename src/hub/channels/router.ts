@@ -1,9 +1,9 @@
 // Decides who an event goes to (the tenant's team, or one user) and what each receives; frames are
 // serialised once per variant.
-import type { BusEvent } from '../bus/bus.ts'
-import type { EventPayload } from '../events/types.ts'
-import { encodeEventFrame } from '../protocol/encode.ts'
-import type { MemoryEventType, ServerFrameData } from '../protocol/frames.ts'
+import type { BusEvent } from '../../bus/bus.ts'
+import type { EventPayload } from '../../events/types.ts'
+import { encodeEventFrame } from '../../protocol/encode.ts'
+import type { MemoryEventType, ServerFrameData } from '../../protocol/frames.ts'
 
 export interface Delivery {
   /** Undefined: every socket of the tenant (the team topic); else only this user's sockets. */

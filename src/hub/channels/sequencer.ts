@@ -1,6 +1,6 @@
 // Per-tenant ordering for the hub: each watched tenant's events are emitted once, in seq order, with no gap.
-import type { BusEvent } from '../bus/bus.ts'
-import type { Logger } from '../telemetry/logger.ts'
+import type { BusEvent } from '../../bus/bus.ts'
+import type { Logger } from '../../telemetry/logger.ts'
 
 export interface SequencerDeps {
   /** Committed events of the tenant after `afterSeq`, oldest first, at most `limit`. */
