@@ -10,10 +10,11 @@
 //     --server-cpus 0 --runner-cpus 1  pin the server(s) and this runner with taskset
 //     --env K=V,K=V                    extra PUO Memo server settings
 //     --server-flags "--cpu-prof-md --cpu-prof-dir=DIR"   runtime flags for PUO Memo (profiling)
+//     --otlp-sink                      export traces and metrics to a local sink that accepts them all
 //     --json FILE                      also write the outcomes there
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from '../src/cli/args.ts'
-import { fdLimitOf } from './lib/process.ts'
+import { fdLimitOf } from '../test/harness/process.ts'
 import { comparison, markdown, type Outcome } from './lib/report.ts'
 import {
   descriptionOf,
@@ -60,6 +61,19 @@ const env: Record<string, string> = Object.fromEntries(
 env.WEBSOCKET_MAX_CONNECTIONS ??= String(Math.max(10_000, p.connections))
 env.WEBSOCKET_MAX_CONNECTIONS_PER_TENANT ??= String(Math.max(5000, p.connections))
 if (name === 'reconnect') env.SHUTDOWN_RECONNECT_SPREAD_MS ??= String(p.reconnectSpreadMs)
+// A collector stand-in that accepts every OTLP push, so telemetry costs what it costs in production.
+const sink =
+  flags.get('otlp-sink') === 'true'
+    ? Bun.serve({
+        hostname: '127.0.0.1',
+        port: 0,
+        async fetch(req) {
+          await req.arrayBuffer()
+          return Response.json({})
+        },
+      })
+    : undefined
+if (sink) env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${sink.port}`
 const targets = (flags.get('targets') ?? 'puo').split(',') as TargetName[]
 const serverFlags = (flags.get('server-flags') ?? '').split(' ').filter(Boolean)
 const opts = { db, env, flags: serverFlags, ...(serverCpus ? { cpus: serverCpus } : {}) } as const
@@ -99,6 +113,7 @@ const run = {
   pinning: { server: serverCpus ?? 'any', runner: runnerCpus ?? 'any' },
   outcomes,
 }
+sink?.stop(true)
 console.log(JSON.stringify(run))
 console.log(markdown(outcomes))
 const ratioFigures = Object.keys(outcomes[0]?.figures ?? {}).filter((f) =>

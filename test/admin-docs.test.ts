@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { signToken } from '../src/auth/jwt.ts'
-import { startCluster } from './support/cluster.ts'
+import { startCluster } from './harness/cluster.ts'
+import { redisServerPath, startPrivateRedis } from './harness/redis.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import {
   chromiumArgs,
@@ -17,8 +19,6 @@ import {
   servicesRequired,
 } from './support/env.ts'
 import { openSocket } from './support/realtime.ts'
-import { redisServerPath, startPrivateRedis } from './support/redis.ts'
-import { type RunningServer, startServer } from './support/server.ts'
 
 const SECRET = 'a'.repeat(40)
 
@@ -159,13 +159,15 @@ describe.skipIf((postgresUrl === undefined || redisServerPath === null) && !serv
   () => {
     test('every instance is listed by each of them; a disconnect reaches the other instance', async () => {
       const redis = await startPrivateRedis()
-      const cluster = await startCluster(2, {
-        databaseUrl: await freshPostgresUrl(postgresUrl as string),
+      const cluster = await startCluster({
+        instances: 2,
+        database: { url: await freshPostgresUrl(postgresUrl as string) },
         redisUrl: redis.url,
+        env: { EVENT_SYNC_INTERVAL_MS: '500' },
       })
       try {
         const [url0, url1] = cluster.urls as [string, string]
-        const adminToken = await signToken('k'.repeat(40), {
+        const adminToken = await signToken(cluster.secret, {
           tenantId: 'ops-t',
           userId: 'ops',
           scopes: ['admin'],

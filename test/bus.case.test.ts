@@ -5,9 +5,9 @@ import type { Bus } from '../src/bus/bus.ts'
 import { createLocalBus } from '../src/bus/local.ts'
 import { createRedisBus } from '../src/bus/redis.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
 import { servicesRequired } from './support/env.ts'
 import { testEnvelope } from './support/envelopes.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const log = createLogger('silent')
 let seq = 0

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Verdict } from '../chaos/lib/scenario.ts'
 import { scenarios } from '../chaos/scenarios.ts'
-import { debianPython, nginxPath, postgresUrl, servicesRequired } from './support/env.ts'
-import { redisServerPath } from './support/redis.ts'
+import { nginxPath } from './harness/nginx.ts'
+import { redisServerPath } from './harness/redis.ts'
+import { debianPython, postgresUrl, servicesRequired } from './support/env.ts'
 
 const root = new URL('..', import.meta.url).pathname
 const canRun =

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { signToken } from '../src/auth/jwt.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
 import {
   chromiumArgs,
   chromiumPath,
@@ -16,7 +17,6 @@ import {
   nodePath,
   servicesRequired,
 } from './support/env.ts'
-import { type RunningServer, startServer } from './support/server.ts'
 
 const root = new URL('..', import.meta.url).pathname
 const SECRET = 'p'.repeat(40)

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DataDirBusyError } from '../src/db/data-dir-lock.ts'
 import { openPglite } from '../src/db/pglite.ts'
-import { type RunningServer, runCli, startServer } from './support/server.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
+import { runCli } from './support/cli.ts'
 
 describe('embedded DATA_DIR ownership', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'puo-owned-'))

@@ -5,6 +5,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
+import { type RunningServer, startServer } from './harness/server.ts'
+import { runCli } from './support/cli.ts'
 import {
   chromiumArgs,
   chromiumPath,
@@ -14,7 +16,6 @@ import {
   nodePath,
   servicesRequired,
 } from './support/env.ts'
-import { type RunningServer, runCli, startServer } from './support/server.ts'
 
 const clients = new URL('./clients/', import.meta.url).pathname
 

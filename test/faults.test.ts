@@ -11,13 +11,13 @@ import type { Database } from '../src/db/database.ts'
 import { openPostgres } from '../src/db/postgres.ts'
 import type { Instance } from '../src/server.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
+import { startServer } from './harness/server.ts'
+import { startTcpProxy } from './harness/tcp-proxy.ts'
 import { TEST_SECRET } from './support/app.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
-import { startServer } from './support/server.ts'
-import { startTcpProxy } from './support/tcp-proxy.ts'
 
 const isAvailable = postgresUrl !== undefined && redisServerPath !== null
 const log = createLogger('silent')

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { signToken } from '../src/auth/jwt.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 import { canary } from './support/logs.ts'
 import { openSocket, type TestSocket } from './support/realtime.ts'
-import { type RunningServer, startServer } from './support/server.ts'
 
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 3000)

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signToken } from '../src/auth/jwt.ts'
-import { type RunningServer, startServer } from './support/server.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
 
 describe('transport-level errors', () => {
   const secret = 't'.repeat(40)

@@ -1,27 +1,29 @@
 // Debian's nginx in front of two instances, with the repository's nginx snippet: WebSockets upgrade,
 // clients spread over instances without sticky sessions, and a client resumes through it after a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startCluster, type TestCluster } from './support/cluster.ts'
+import { type Cluster, startCluster } from './harness/cluster.ts'
+import { type Nginx, nginxPath, startNginx } from './harness/nginx.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
 import { freshPostgresUrl } from './support/db.ts'
-import { nginxPath, postgresUrl, servicesRequired } from './support/env.ts'
+import { postgresUrl, servicesRequired } from './support/env.ts'
 import { follow } from './support/follower.ts'
-import { type Nginx, startNginx } from './support/nginx.ts'
 import { openSocket } from './support/realtime.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const isAvailable =
   postgresUrl !== undefined && redisServerPath !== null && (nginxPath !== null || servicesRequired)
 
 describe.skipIf(!isAvailable)('nginx in front of two instances', () => {
   let redis: PrivateRedis
-  let cluster: TestCluster
+  let cluster: Cluster
   let nginx: Nginx
   let base: string
   beforeAll(async () => {
     redis = await startPrivateRedis()
-    cluster = await startCluster(2, {
-      databaseUrl: await freshPostgresUrl(postgresUrl as string),
+    cluster = await startCluster({
+      instances: 2,
+      database: { url: await freshPostgresUrl(postgresUrl as string) },
       redisUrl: redis.url,
+      env: { EVENT_SYNC_INTERVAL_MS: '500' },
     })
     nginx = await startNginx(cluster.urls)
     base = nginx.url
@@ -67,7 +69,7 @@ describe.skipIf(!isAvailable)('nginx in front of two instances', () => {
     for (let n = 0; n < 10; n++) statuses.push(await write(n))
     // Kill the instance this client is on, so it must reconnect (to the other one, through nginx).
     const victim = Number((follower.instanceId ?? 'node-0').slice('node-'.length))
-    cluster.servers[victim]?.proc.kill('SIGKILL')
+    void cluster.kill(victim)
     for (let n = 10; n < 20; n++) statuses.push(await write(n))
     expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(19)
     const created = statuses.filter((s) => s === 201).length

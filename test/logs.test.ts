@@ -7,10 +7,10 @@ import { sql } from 'drizzle-orm'
 import { signToken } from '../src/auth/jwt.ts'
 import { openPglite } from '../src/db/pglite.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
+import { startServer } from './harness/server.ts'
 import { buildTestApp } from './support/app.ts'
 import { canary, serverLogLines } from './support/logs.ts'
 import { openSocket } from './support/realtime.ts'
-import { startServer } from './support/server.ts'
 
 describe('logs', () => {
   test('requests and connections are logged with ids; JWTs, API keys and ?token= never are', async () => {

@@ -7,10 +7,10 @@ import { signToken } from '../src/auth/jwt.ts'
 import { createLocalBus } from '../src/bus/local.ts'
 import type { Instance } from '../src/server.ts'
 import { startMetrics } from '../src/telemetry/metrics.ts'
+import { startServer } from './harness/server.ts'
 import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
-import { startServer } from './support/server.ts'
 
 /** The value of one series, found by name and a label fragment (e.g. 'message_type="subscribe"'). */
 function value(text: string, name: string, labels = ''): number | undefined {

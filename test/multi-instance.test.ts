@@ -2,12 +2,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import type { Database } from '../src/db/database.ts'
 import { openPostgres } from '../src/db/postgres.ts'
-import { startCluster, type TestCluster } from './support/cluster.ts'
+import { type Cluster, startCluster } from './harness/cluster.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 import { expectedFrames, quietLog } from './support/expected.ts'
 import { type Follower, follow } from './support/follower.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const isAvailable = postgresUrl !== undefined && redisServerPath !== null
 
@@ -19,13 +19,18 @@ interface Client {
 
 describe.skipIf(!isAvailable)('three instances, one Redis', () => {
   let redis: PrivateRedis
-  let cluster: TestCluster
+  let cluster: Cluster
   let db: Database
   let databaseUrl: string
   beforeAll(async () => {
     redis = await startPrivateRedis()
     databaseUrl = await freshPostgresUrl(postgresUrl as string)
-    cluster = await startCluster(3, { databaseUrl, redisUrl: redis.url })
+    cluster = await startCluster({
+      instances: 3,
+      database: { url: databaseUrl },
+      redisUrl: redis.url,
+      env: { EVENT_SYNC_INTERVAL_MS: '500' },
+    })
     db = openPostgres({ url: databaseUrl, max: 2 })
   }, 120_000)
   afterAll(async () => {
@@ -153,8 +158,7 @@ describe.skipIf(!isAvailable)('three instances, one Redis', () => {
     const users = ['u0', 'u1', 'u2']
     const clients = await clientsFor(tenants, users)
     await writeStream(tenants, users, 60, async () => {
-      cluster.servers[0]?.proc.kill('SIGKILL')
-      await cluster.servers[0]?.proc.exited
+      await cluster.kill(0)
     })
     await verify(clients, tenants)
     expect(clients.some((c) => c.follower.reconnects > 0)).toBe(true)
@@ -188,14 +192,15 @@ describe.skipIf(!isAvailable)('three instances, one Redis', () => {
 
 describe.skipIf(!isAvailable)('presence across instances', () => {
   let redis: PrivateRedis
-  let cluster: TestCluster
+  let cluster: Cluster
   beforeAll(async () => {
     redis = await startPrivateRedis()
     const databaseUrl = await freshPostgresUrl(postgresUrl as string)
-    cluster = await startCluster(3, {
-      databaseUrl,
+    cluster = await startCluster({
+      instances: 3,
+      database: { url: databaseUrl },
       redisUrl: redis.url,
-      env: { PRESENCE_TTL_MS: '1500', PRESENCE_GRACE_MS: '400' },
+      env: { EVENT_SYNC_INTERVAL_MS: '500', PRESENCE_TTL_MS: '1500', PRESENCE_GRACE_MS: '400' },
     })
   }, 120_000)
   afterAll(async () => {
@@ -235,7 +240,7 @@ describe.skipIf(!isAvailable)('presence across instances', () => {
     // Bob lives only on instance 0; alice is also on instance 1. Kill instance 0.
     const bob = await socketOn(0, 'p', 'bob')
     await watcher.waitFor((f) => f.type === 'tenant.user_joined' && f.data.userId === 'bob')
-    cluster.servers[0]?.proc.kill('SIGKILL')
+    void cluster.kill(0)
     await watcher.waitFor(
       (f) => f.type === 'tenant.user_left' && f.data.userId === 'bob',
       'bob expires',

@@ -3,8 +3,8 @@
 import { afterAll, describe, expect, test } from 'bun:test'
 import { Redis } from 'ioredis'
 import { createPresenceStore, type PresenceStore } from '../src/presence/index.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
 import { servicesRequired } from './support/env.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 /** Two handles on one backend, as two instances would hold them. */
 interface Backend {

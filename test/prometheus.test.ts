@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 import { signToken } from '../src/auth/jwt.ts'
+import { freePort } from './harness/redis.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
 import { prometheusPath, promtoolPath, servicesRequired } from './support/env.ts'
 import { openSocket, restOf } from './support/realtime.ts'
-import { freePort } from './support/redis.ts'
-import { type RunningServer, startServer } from './support/server.ts'
 
 const SECRET = 'p'.repeat(40)
 const deploy = new URL('../docs/deploy/', import.meta.url).pathname

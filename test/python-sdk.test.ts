@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { signToken } from '../src/auth/jwt.ts'
 import type { Database } from '../src/db/database.ts'
 import type { Instance } from '../src/server.ts'
+import { freePort } from './harness/redis.ts'
 import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { debianPython, hasPythonWebsockets, servicesRequired } from './support/env.ts'
 import { startTestInstance, writeAcrossDropAndRestart } from './support/realtime.ts'
-import { freePort } from './support/redis.ts'
 
 const script = new URL('./clients/python_sdk_check.py', import.meta.url).pathname
 const connectScript = new URL('./clients/python_connect_check.py', import.meta.url).pathname

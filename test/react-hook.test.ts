@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { GlobalRegistrator } from '@happy-dom/global-registrator'
 import { createElement } from 'react'
 import { signToken } from '../src/auth/jwt.ts'
-import { type RunningServer, startServer } from './support/server.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
 
 // Bun's own WebSocket and fetch, kept before the DOM globals are installed.
 const NativeWebSocket = globalThis.WebSocket

@@ -3,10 +3,11 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { startServer } from './harness/server.ts'
 import { buildTestApp } from './support/app.ts'
+import { runCli } from './support/cli.ts'
 import { pgliteBackend } from './support/db.ts'
 import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
-import { runCli, startServer } from './support/server.ts'
 
 describe('graceful shutdown', () => {
   test('sockets close with 1012 and randomized retryAfterMs; upgrades during shutdown get 503', async () => {

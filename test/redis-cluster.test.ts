@@ -3,16 +3,16 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createRedisBus } from '../src/bus/redis.ts'
 import { connectRedis } from '../src/bus/redis-clients.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
-import { startCluster, type TestCluster } from './support/cluster.ts'
-import { freshPostgresUrl } from './support/db.ts'
-import { postgresUrl } from './support/env.ts'
-import { testEnvelope } from './support/envelopes.ts'
-import { openSocket } from './support/realtime.ts'
+import { type Cluster, startCluster } from './harness/cluster.ts'
 import {
   type PrivateRedisCluster,
   redisServerPath,
   startPrivateRedisCluster,
-} from './support/redis.ts'
+} from './harness/redis.ts'
+import { freshPostgresUrl } from './support/db.ts'
+import { postgresUrl } from './support/env.ts'
+import { testEnvelope } from './support/envelopes.ts'
+import { openSocket } from './support/realtime.ts'
 
 const isAvailable = redisServerPath !== null && Bun.which('redis-cli') !== null
 const log = createLogger('silent')
@@ -48,12 +48,13 @@ describe.skipIf(!isAvailable)('Redis Cluster, sharded pub/sub', () => {
   }, 30_000)
 
   describe.skipIf(!postgresUrl)('two instances with REDIS_MODE=cluster', () => {
-    let cluster: TestCluster
+    let cluster: Cluster
     beforeAll(async () => {
-      cluster = await startCluster(2, {
-        databaseUrl: await freshPostgresUrl(postgresUrl as string),
+      cluster = await startCluster({
+        instances: 2,
+        database: { url: await freshPostgresUrl(postgresUrl as string) },
         redisUrl: rc.url,
-        env: { REDIS_MODE: 'cluster' },
+        env: { REDIS_MODE: 'cluster', EVENT_SYNC_INTERVAL_MS: '500' },
       })
     }, 60_000)
     afterAll(async () => {

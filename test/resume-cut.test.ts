@@ -7,6 +7,7 @@ import { PuoMemoWebSocket } from '../src/client/puo-memo-websocket.ts'
 import type { Database } from '../src/db/database.ts'
 import { readEvents } from '../src/events/read.ts'
 import type { Instance } from '../src/server.ts'
+import { startTcpProxy, type TcpProxy } from './harness/tcp-proxy.ts'
 import { TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import {
@@ -18,7 +19,6 @@ import {
   servicesRequired,
 } from './support/env.ts'
 import { startTestInstance } from './support/realtime.ts'
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.ts'
 
 const MISSED = 40
 const pythonClient = new URL('./clients/python_cut_client.py', import.meta.url).pathname

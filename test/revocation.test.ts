@@ -8,11 +8,11 @@ import { createRedisBus } from '../src/bus/redis.ts'
 import { PuoMemoWebSocket } from '../src/client/puo-memo-websocket.ts'
 import type { Database } from '../src/db/database.ts'
 import { createLogger } from '../src/telemetry/logger.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
 import { createWithRetry, TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { servicesRequired } from './support/env.ts'
 import { openSocket, startTestInstance, type TestInstance, wsUrl } from './support/realtime.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const REVOKED = 4403
 

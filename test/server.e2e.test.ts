@@ -3,9 +3,10 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type RunningServer, startServer } from './harness/server.ts'
+import { runCli } from './support/cli.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
-import { type RunningServer, runCli, startServer } from './support/server.ts'
 
 const root = new URL('..', import.meta.url).pathname
 

@@ -3,10 +3,11 @@
 // credential or a canary string a test wrote into a memory, or if a frame a test socket received broke
 // the wire contract (support/contract.ts).
 import { afterAll } from 'bun:test'
+import { spawned } from './harness/process.ts'
+import { lineObservers } from './harness/server.ts'
 import { contractViolations } from './support/contract.ts'
 import { closeTestDatabases } from './support/db.ts'
 import { CANARY_PREFIX, serverLogLines } from './support/logs.ts'
-import { spawnedServers } from './support/server.ts'
 
 /** Shapes of credentials, independent of the logger's own scrubber: a JWT, an API key, ?token=. */
 const CREDENTIALS = [
@@ -15,9 +16,11 @@ const CREDENTIALS = [
   /[?&]token=(?!\[redacted\])[^&"\s]+/,
 ]
 
+lineObservers.push((line) => serverLogLines.push(line))
+
 afterAll(async () => {
   // A test that failed half-way may have left server processes behind: none outlives the run.
-  for (const proc of spawnedServers) proc.kill('SIGKILL')
+  for (const proc of spawned) proc.kill('SIGKILL')
   await closeTestDatabases()
   const leaks = serverLogLines.filter(
     (line) => line.includes(CANARY_PREFIX) || CREDENTIALS.some((re) => re.test(line)),

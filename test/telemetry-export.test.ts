@@ -1,13 +1,13 @@
 // OTLP/HTTP export from real server processes: metrics reach a collector, and one trace follows a
 // write from the HTTP request on one instance, through Redis, to the sockets on another.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { startCluster, type TestCluster } from './support/cluster.ts'
+import { type Cluster, startCluster } from './harness/cluster.ts'
+import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 import { serverLogLines } from './support/logs.ts'
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './support/otlp-receiver.ts'
 import { openSocket, restOf } from './support/realtime.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './support/redis.ts'
 
 const SERVER = 2
 const CLIENT = 3
@@ -31,14 +31,16 @@ async function until<T>(
 describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP export', () => {
   let receiver: OtlpReceiver
   let redis: PrivateRedis
-  let cluster: TestCluster
+  let cluster: Cluster
   beforeAll(async () => {
     receiver = startOtlpReceiver()
     redis = await startPrivateRedis()
-    cluster = await startCluster(2, {
-      databaseUrl: await freshPostgresUrl(postgresUrl as string),
+    cluster = await startCluster({
+      instances: 2,
+      database: { url: await freshPostgresUrl(postgresUrl as string) },
       redisUrl: redis.url,
       env: {
+        EVENT_SYNC_INTERVAL_MS: '500',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_METRIC_EXPORT_INTERVAL: '300',
         // The SDK's own batching knob: export spans within 100 ms instead of 5 s.

@@ -100,7 +100,7 @@ export async function runScenario(def: ScenarioDef, short: boolean): Promise<Ver
   })
   const ctx: Context = { cluster, clients: [], size, tenants, figures: {}, failures: [] }
   try {
-    const wsUrl = `${cluster.frontUrl.replace('http', 'ws')}/api/v4/ws`
+    const wsUrl = `${cluster.url.replace('http', 'ws')}/api/v4/ws`
     for (const tenant of tenants) {
       for (const user of users) {
         const token = await cluster.token(tenant, user)
@@ -119,10 +119,10 @@ export async function runScenario(def: ScenarioDef, short: boolean): Promise<Ver
     )
     await Bun.sleep(1000)
     await cluster.gc()
-    const baseline = cluster.nodes.map((_, i) => cluster.rss(i))
+    const baseline = cluster.nodes.map((n) => n.server.rss())
 
     const writer = startWriter({
-      url: cluster.frontUrl,
+      url: cluster.url,
       tenants,
       users,
       perSecond: size.writesPerSecond,
@@ -162,7 +162,7 @@ export async function runScenario(def: ScenarioDef, short: boolean): Promise<Ver
     await cluster.gc()
     const growth = cluster.nodes.map((n, i) => {
       if (n.isDown || n.wasRestarted) return undefined
-      const now = cluster.rss(i)
+      const now = n.server.rss()
       const base = baseline[i] ?? 0
       return {
         id: n.id,

@@ -1,10 +1,14 @@
 // The servers a scenario runs against: PUO Memo (one instance, or several behind nginx with Redis),
 // and the reference peers (raw Bun topics, Socket.IO). Each speaks one of three wire protocols.
 import { signToken } from '../../src/auth/jwt.ts'
-import { type Nginx, startNginx } from '../../test/support/nginx.ts'
-import { type PrivateRedis, startPrivateRedis } from '../../test/support/redis.ts'
-import { cpuSecondsOf, rssOf, type ServerProcess, spawnListening } from './process.ts'
-import { type BenchServer, startBenchServer } from './server.ts'
+import { startCluster } from '../../test/harness/cluster.ts'
+import {
+  cpuSecondsOf,
+  rssOf,
+  type ServerProcess,
+  spawnListening,
+} from '../../test/harness/process.ts'
+import { startBenchServer } from './server.ts'
 
 export type Protocol = 'puo' | 'raw' | 'socketio'
 export type TargetName = 'puo' | 'raw-bun' | 'socketio'
@@ -52,7 +56,8 @@ const post = (url: string, headers: Record<string, string>, body: unknown) =>
   })
 
 export async function startTarget(name: TargetName, opts: TargetOptions): Promise<Target> {
-  if (name === 'puo') return puoTarget(await startBenchServer({ ...opts, db: opts.db }), opts)
+  if (name === 'puo')
+    return puoTarget(await startBenchServer(opts), `PUO Memo, 1 instance, ${opts.db}`)
   const cmd =
     name === 'raw-bun'
       ? [process.execPath, 'load/peers/raw-bun.ts']
@@ -65,9 +70,19 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
   return peerTarget(name, [server], server.url)
 }
 
-/** `via`: where clients and writes go (the server itself, or a load balancer in front of it). */
-function puoTarget(server: BenchServer, opts: TargetOptions, via?: string): Target {
-  const base = () => via ?? server.url
+/** What a PUO Memo target needs of its server(s): where to go, and the JWT secret they share. */
+interface PuoServers {
+  readonly url: string
+  secret: string
+  rss(): number
+  cpuSeconds(): number
+  gc(): Promise<void>
+  restart?(): Promise<void>
+  stop(): Promise<void>
+}
+
+function puoTarget(server: PuoServers, description: string): Target {
+  const base = () => server.url
   const writers = new Map<string, Promise<string>>()
   const writerToken = (tenant: string) => {
     let t = writers.get(tenant)
@@ -101,8 +116,8 @@ function puoTarget(server: BenchServer, opts: TargetOptions, via?: string): Targ
     rss: () => server.rss(),
     cpuSeconds: () => server.cpuSeconds(),
     gc: () => server.gc(),
-    restart: () => server.restart(),
-    describe: () => `PUO Memo, 1 instance, ${opts.db}`,
+    ...(server.restart ? { restart: server.restart } : {}),
+    describe: () => description,
     stop: () => server.stop(),
   }
 }
@@ -136,46 +151,24 @@ function peerTarget(name: 'raw-bun' | 'socketio', servers: ServerProcess[], url:
   }
 }
 
-/** N PUO Memo instances on one PostgreSQL database and a private Redis, behind Debian's nginx. */
+/** N PUO Memo instances on one fresh PostgreSQL database and a private Redis, behind Debian's nginx. */
 export async function startPuoCluster(instances: number, opts: TargetOptions): Promise<Target> {
-  const redis: PrivateRedis = await startPrivateRedis()
-  const env = { ...opts.env, REDIS_URL: redis.url }
-  const first = await startBenchServer({
-    db: 'postgres',
-    env,
+  const admin = process.env.DATABASE_URL
+  if (!admin) throw new Error('the cluster scenario needs DATABASE_URL (an admin URL)')
+  const cluster = await startCluster({
+    instances,
+    database: { adminUrl: admin },
+    // 10,000 sockets through nginx need 20,000 descriptors: three workers share them.
+    nginx: { workerConnections: 9000, workers: 3 },
+    keepLines: false,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.flags ? { flags: opts.flags } : {}),
     ...(opts.cpus ? { cpus: opts.cpus } : {}),
   })
-  const others = await Promise.all(
-    Array.from({ length: instances - 1 }, () =>
-      startBenchServer({
-        db: 'postgres',
-        databaseUrl: first.databaseUrl,
-        secret: first.secret,
-        env,
-        ...(opts.cpus ? { cpus: opts.cpus } : {}),
-      }),
-    ),
-  )
-  const all = [first, ...others]
-  const nginx: Nginx = await startNginx(
-    all.map((s) => s.url),
-    // 10,000 sockets through nginx need 20,000 descriptors: three workers share them.
-    { workerConnections: 9000, workers: 3 },
-  )
+  const { url, secret, rss, cpuSeconds, gc, stop } = cluster
+  const servers = { url, secret, rss, cpuSeconds, gc, stop }
   return {
-    ...puoTarget(first, opts, nginx.url),
+    ...puoTarget(servers, `PUO Memo, ${instances} instances + Redis behind nginx, postgres`),
     name: `puo x${instances}`,
-    rss: () => all.reduce((n, s) => n + s.rss(), 0),
-    cpuSeconds: () => all.reduce((n, s) => n + s.cpuSeconds(), 0),
-    async gc() {
-      await Promise.all(all.map((s) => s.gc()))
-    },
-    describe: () => `PUO Memo, ${instances} instances + Redis behind nginx, postgres`,
-    async stop() {
-      await nginx.stop()
-      await Promise.all(others.map((s) => s.stop()))
-      await first.stop()
-      await redis.stop()
-    },
   }
 }

@@ -1,8 +1,8 @@
 // Test databases: one in-memory PGlite and, with DATABASE_URL, one fresh PostgreSQL database per run.
-import postgres from 'postgres'
 import type { Database } from '../../src/db/database.ts'
 import { openPglite } from '../../src/db/pglite.ts'
 import { openPostgres } from '../../src/db/postgres.ts'
+import { createFreshDatabase } from '../harness/database.ts'
 import { postgresUrl } from './env.ts'
 
 export interface Backend {
@@ -46,16 +46,9 @@ export const backends: Backend[] = [pgliteBackend, postgresBackend]
 
 /** Creates an empty `puo_test_<random>` database beside the admin URL's; it is dropped at the end of the run. */
 export async function freshPostgresUrl(adminUrl: string): Promise<string> {
-  const name = `puo_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`create database ${name}`)
-  cleanups.push(async () => {
-    await admin.unsafe(`drop database if exists ${name} with (force)`)
-    await admin.end()
-  })
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
+  const fresh = await createFreshDatabase(adminUrl, 'puo_test')
+  cleanups.push(fresh.drop)
+  return fresh.url
 }
 
 /** A fresh, migrated PostgreSQL database (see freshPostgresUrl). */

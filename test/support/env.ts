@@ -29,9 +29,6 @@ export const chromiumArgs = [
 ]
 export const hasChromium = Bun.spawnSync(['test', '-x', chromiumPath]).exitCode === 0
 export const nodePath = Bun.which('node')
-export const nginxPath =
-  Bun.which('nginx') ??
-  (Bun.spawnSync(['test', '-x', '/usr/sbin/nginx']).exitCode === 0 ? '/usr/sbin/nginx' : null)
 /** Debian's prometheus (scrape test) and its promtool (exposition lint). */
 export const prometheusPath = Bun.which('prometheus') ?? null
 export const promtoolPath = Bun.which('promtool') ?? null

@@ -3,8 +3,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { nginxPath } from './env.ts'
 import { freePort } from './redis.ts'
+
+/** Debian's nginx (installed by .ci/run), or null. */
+export const nginxPath =
+  Bun.which('nginx') ??
+  (Bun.spawnSync(['test', '-x', '/usr/sbin/nginx']).exitCode === 0 ? '/usr/sbin/nginx' : null)
 
 const snippet = new URL('../../docs/deploy/nginx/puo-memo.conf', import.meta.url).pathname
 

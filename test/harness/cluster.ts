@@ -1,0 +1,184 @@
+// Several server processes on one PostgreSQL database and one Redis, for tests, load runs and chaos:
+// optionally with TCP proxies in front of the database and of each instance's Redis (to cut them),
+// Debian's nginx in front of the instances, and a proxy in front of nginx. Every process and proxy
+// is the caller's to kill, stop, cut and restore; instances keep their ports across restarts.
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { signToken } from '../../src/auth/jwt.ts'
+import { createFreshDatabase, type FreshDatabase } from './database.ts'
+import { type Nginx, startNginx } from './nginx.ts'
+import { freePort, type PrivateRedis, startPrivateRedis } from './redis.ts'
+import { type RunningServer, type ServerOptions, startServer } from './server.ts'
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts'
+
+export interface ClusterOptions extends Pick<ServerOptions, 'flags' | 'cpus' | 'keepLines'> {
+  instances: number
+  /** The database: `url` to share one, or `adminUrl` to create a fresh one (dropped at stop). */
+  database: { url: string } | { adminUrl: string }
+  /** A Redis to share; without it the cluster starts a private redis-server. */
+  redisUrl?: string
+  /** Reach the database, and each instance its Redis, through a TCP proxy of the cluster's. */
+  proxies?: boolean
+  /** Debian's nginx in front of the instances (and, with `proxies`, a proxy in front of nginx). */
+  nginx?: { workerConnections: number; workers: number }
+  /** Server settings over the cluster's own (instance id, data dir, database, Redis, secret). */
+  env?: Record<string, string>
+}
+
+export interface ClusterNode {
+  id: string
+  url: string
+  port: number
+  server: RunningServer
+  /** Killed on purpose and not started again. */
+  isDown: boolean
+  /** Restarted since the cluster started. */
+  wasRestarted: boolean
+}
+
+export interface Cluster {
+  nodes: ClusterNode[]
+  /** Each instance's own URL. */
+  urls: string[]
+  /** Where clients go: the proxy in front of nginx, nginx, or the first instance. */
+  url: string
+  /** The database, reached directly (the ground truth for checks). */
+  databaseUrl: string
+  secret: string
+  token(tenantId: string, userId: string): Promise<string>
+  redis?: PrivateRedis
+  nginx?: Nginx
+  front?: TcpProxy
+  pgProxy?: TcpProxy
+  redisProxies: TcpProxy[]
+  kill(i: number, signal?: NodeJS.Signals): Promise<void>
+  start(i: number): Promise<void>
+  /** SIGTERM (graceful drain), then start again on the same port. */
+  restart(i: number): Promise<void>
+  /** Summed over the running instances. */
+  rss(): number
+  cpuSeconds(): number
+  gc(): Promise<void>
+  stop(): Promise<void>
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const fresh: FreshDatabase | undefined =
+    'adminUrl' in opts.database
+      ? await createFreshDatabase(opts.database.adminUrl, 'puo_cluster')
+      : undefined
+  const databaseUrl = fresh?.url ?? ('url' in opts.database ? opts.database.url : '')
+  const pgProxy = opts.proxies ? await proxyTo(databaseUrl) : undefined
+  const redis = opts.redisUrl ? undefined : await startPrivateRedis()
+  const redisUrl = opts.redisUrl ?? (redis as PrivateRedis).url
+  const redisProxies = opts.proxies
+    ? await Promise.all(Array.from({ length: opts.instances }, () => proxyTo(redisUrl)))
+    : []
+  const secret = crypto.randomUUID() + crypto.randomUUID()
+  const envOf = async (i: number): Promise<Record<string, string>> => ({
+    INSTANCE_ID: `node-${i}`,
+    PORT: String(await freePort()),
+    DATA_DIR: mkdtempSync(join(tmpdir(), `puo-node-${i}-`)),
+    DATABASE_URL: pgProxy ? via(databaseUrl, pgProxy) : databaseUrl,
+    REDIS_URL: redisProxies[i] ? via(redisUrl, redisProxies[i]) : redisUrl,
+    JWT_SECRET: secret,
+    // "listening" is logged at info, whatever this process's environment says.
+    LOG_LEVEL: 'info',
+    ...opts.env,
+  })
+  const serverOpts: ServerOptions = {
+    ...(opts.flags ? { flags: opts.flags } : {}),
+    ...(opts.cpus ? { cpus: opts.cpus } : {}),
+    ...(opts.keepLines !== undefined ? { keepLines: opts.keepLines } : {}),
+  }
+  const nodes: ClusterNode[] = []
+  const startNode = async (i: number) => {
+    const server = await startServer(await envOf(i), serverOpts)
+    const port = Number(new URL(server.url).port)
+    nodes[i] = {
+      id: `node-${i}`,
+      url: server.url,
+      port,
+      server,
+      isDown: false,
+      wasRestarted: false,
+    }
+  }
+  try {
+    // The first instance migrates alone (the others would wait on its lock anyway).
+    await startNode(0)
+    await Promise.all(Array.from({ length: opts.instances - 1 }, (_, i) => startNode(i + 1)))
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n?.server.stop()))
+    await redis?.stop()
+    await fresh?.drop()
+    throw err
+  }
+  const urls = nodes.map((n) => n.url)
+  const nginx = opts.nginx ? await startNginx(urls, opts.nginx) : undefined
+  const front = nginx && opts.proxies ? await proxyTo(nginx.url) : undefined
+  const node = (i: number) => nodes[i] as ClusterNode
+  const kill = async (i: number, signal: NodeJS.Signals = 'SIGKILL') => {
+    if (node(i).server.isRunning()) await node(i).server.kill(signal)
+    node(i).isDown = true
+  }
+  const running = () => nodes.filter((n) => n.server.isRunning())
+  return {
+    nodes,
+    urls,
+    url: front ? `http://127.0.0.1:${front.port}` : (nginx?.url ?? (urls[0] as string)),
+    databaseUrl,
+    secret,
+    token: (tenantId, userId) => signToken(secret, { tenantId, userId, ttlSeconds: 86_400 }),
+    ...(redis ? { redis } : {}),
+    ...(nginx ? { nginx } : {}),
+    ...(front ? { front } : {}),
+    ...(pgProxy ? { pgProxy } : {}),
+    redisProxies,
+    kill,
+    async start(i) {
+      await node(i).server.start()
+      node(i).isDown = false
+    },
+    async restart(i) {
+      await kill(i, 'SIGTERM')
+      await node(i).server.start()
+      node(i).isDown = false
+      node(i).wasRestarted = true
+    },
+    rss: () => running().reduce((sum, n) => sum + n.server.rss(), 0),
+    cpuSeconds: () => running().reduce((sum, n) => sum + n.server.cpuSeconds(), 0),
+    async gc() {
+      await Promise.all(running().map((n) => n.server.gc()))
+    },
+    async stop() {
+      front?.stop()
+      await nginx?.stop()
+      await Promise.all(running().map((n) => n.server.stop()))
+      for (const p of redisProxies) p.stop()
+      pgProxy?.stop()
+      await redis?.stop()
+      await fresh?.drop()
+    },
+  }
+}
+
+/** A TCP proxy of ours in front of the host and port of a URL. */
+function proxyTo(url: string): Promise<TcpProxy> {
+  const u = new URL(url)
+  const defaultPort = u.protocol.startsWith('redis')
+    ? 6379
+    : u.protocol.startsWith('http')
+      ? 80
+      : 5432
+  return startTcpProxy(u.hostname, Number(u.port || defaultPort))
+}
+
+/** The URL, pointed at the proxy instead. */
+function via(url: string, proxy: TcpProxy): string {
+  const u = new URL(url)
+  u.hostname = '127.0.0.1'
+  u.port = String(proxy.port)
+  return u.toString()
+}

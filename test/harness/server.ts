@@ -1,0 +1,112 @@
+// Runs the real server (`bun src/main.ts`) as a child process, for end-to-end tests, load runs and
+// chaos alike. A restart keeps its port, so clients find the new process where the old one was.
+import { cpuSecondsOf, rssOf, type ServerProcess, spawnListening } from './process.ts'
+
+export interface ServerOptions {
+  /** Runtime flags before the script, e.g. --cpu-prof-md. */
+  flags?: string[]
+  /** Run it under `taskset -c <cpus>`. */
+  cpus?: string
+  /** Keep every stdout line in `lines` (default true; a long load run turns it off). */
+  keepLines?: boolean
+  /** How long to wait for "listening" (default 60 s). */
+  timeoutMs?: number
+}
+
+export interface RunningServer {
+  /** Where it listens (the same across restarts). */
+  readonly url: string
+  readonly pid: number
+  readonly proc: ServerProcess['proc']
+  /** Stdout lines so far (JSON log entries), across restarts. */
+  lines: string[]
+  /** Resident memory, in bytes (0 once it is gone). */
+  rss(): number
+  /** CPU time (user + system) used so far, in seconds. */
+  cpuSeconds(): number
+  /** Asks for a full garbage collection (SIGUSR2) and waits for it to settle. */
+  gc(): Promise<void>
+  /** Sends the signal (default SIGKILL) and waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** SIGTERM (graceful drain); resolves with the exit code. */
+  stop(): Promise<number>
+  /** Starts it again with the same settings, on the same port. */
+  start(): Promise<void>
+  isRunning(): boolean
+}
+
+/** Told of every line every server started in this process logs (a test run's log oracle). */
+export const lineObservers: ((line: string) => void)[] = []
+
+const root = new URL('../..', import.meta.url).pathname
+
+/** `env` goes over PORT 0, HOST 127.0.0.1 and no REDIS_URL, over this process's environment. */
+export async function startServer(
+  env: Record<string, string>,
+  opts: ServerOptions = {},
+): Promise<RunningServer> {
+  const settings: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    REDIS_URL: '',
+    ...env,
+  }
+  const cmd = [
+    process.execPath,
+    '--max-http-header-size=1048576',
+    ...(opts.flags ?? []),
+    'src/main.ts',
+  ]
+  const lines: string[] = []
+  const keep = opts.keepLines ?? true
+  const onLine =
+    keep || lineObservers.length > 0
+      ? (line: string) => {
+          if (keep) lines.push(line)
+          for (const observe of lineObservers) observe(line)
+        }
+      : undefined
+  const spawn = async () => {
+    const p = await spawnListening(cmd, {
+      cwd: root,
+      env: settings,
+      ...(opts.cpus ? { cpus: opts.cpus } : {}),
+      ...(onLine ? { onLine } : {}),
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+    })
+    settings.PORT = new URL(p.url).port
+    return p
+  }
+  let current = await spawn()
+  return {
+    get url() {
+      return current.url
+    },
+    get pid() {
+      return current.pid
+    },
+    get proc() {
+      return current.proc
+    },
+    lines,
+    rss: () => rssOf(current.pid),
+    cpuSeconds: () => cpuSecondsOf(current.pid),
+    async gc() {
+      current.proc.kill('SIGUSR2')
+      await Bun.sleep(1000)
+    },
+    async kill(signal = 'SIGKILL') {
+      current.proc.kill(signal)
+      await current.proc.exited
+    },
+    async stop() {
+      current.proc.kill('SIGTERM')
+      return current.proc.exited
+    },
+    async start() {
+      current = await spawn()
+    },
+    isRunning: () => current.proc.exitCode === null && current.proc.signalCode === null,
+  }
+}
