@@ -5,6 +5,7 @@ import { signToken } from '../src/auth/jwt.ts'
 import { PuoMemoWebSocket, type StateCause } from '../src/client/puo-memo-websocket.ts'
 import { createWithRetry, TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
+import { disconnectEnvelope } from './support/envelopes.ts'
 import { openSocket, startTestInstance, type TestInstance, wsUrl } from './support/realtime.ts'
 
 describe('SDK requests and state causes', () => {
@@ -79,13 +80,7 @@ describe('SDK requests and state causes', () => {
     const changes: [string, StateCause][] = []
     client.on('state', (s: string, cause: StateCause) => changes.push([s, cause]))
     await client.connect()
-    void instance.bus.publish({
-      kind: 'disconnect',
-      id: crypto.randomUUID(),
-      origin: 'admin',
-      tenant,
-      disconnect: { userId: 'carol', reason: 'disconnected by an admin' },
-    })
+    void instance.bus.publish(disconnectEnvelope(tenant, 'carol'))
     for (let i = 0; i < 200 && client.state !== 'closed'; i++) await Bun.sleep(10)
     expect(changes.at(-1)).toEqual(['closed', { code: 4403, reason: 'disconnected by an admin' }])
     expect(changes.map(([s]) => s)).toEqual(['connecting', 'open', 'closed'])

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { DataDirBusyError } from '../src/db/data-dir-lock.ts'
 import { openPglite } from '../src/db/pglite.ts'
 import { type RunningServer, startServer } from './harness/server.ts'
-import { runCli } from './support/cli.ts'
+import { runCli, words } from './support/cli.ts'
 
 describe('embedded DATA_DIR ownership', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'puo-owned-'))
@@ -45,18 +45,7 @@ describe('embedded DATA_DIR ownership', () => {
 
   test('with --url the CLI manages keys through the server, which accepts the key it printed', async () => {
     const made = runCli(
-      [
-        'api-key',
-        'create',
-        '--tenant',
-        'acme',
-        '--user',
-        'bot',
-        '--name',
-        'ci',
-        '--url',
-        server.url,
-      ],
+      [...words('api-key create --tenant acme --user bot --name ci --url'), server.url],
       env,
     )
     expect(made.code).toBe(0)

@@ -40,16 +40,15 @@ describe('clients we did not write', () => {
     if (proc.exitCode !== 0) throw new Error(`${cmd.join(' ')} failed:\n${proc.stderr.toString()}`)
     return JSON.parse(proc.stdout.toString().trim().split('\n').at(-1) as string)
   }
+  /** A client script that connects, subscribes, pings and sees the memory it created arrive. */
+  const expectRoundTrip = (program: string, script: string, user: string) => {
+    const out = runJson([program, join(clients, script), server.url, token(`${user}-tenant`, user)])
+    expect(out).toMatchObject({ connected: user, subscribed: 'subscribed', pong: 'pong', seq: 1 })
+    expect(out.eventMemoryId).toBe(out.createdId)
+  }
 
   test.skipIf(!nodePath && !servicesRequired)("Node's ws package", () => {
-    const out = runJson([
-      nodePath ?? 'node',
-      join(clients, 'node-ws-client.mjs'),
-      server.url,
-      token('node-tenant', 'nora'),
-    ])
-    expect(out).toMatchObject({ connected: 'nora', subscribed: 'subscribed', pong: 'pong', seq: 1 })
-    expect(out.eventMemoryId).toBe(out.createdId)
+    expectRoundTrip(nodePath ?? 'node', 'node-ws-client.mjs', 'nora')
   })
 
   test.skipIf(!nodePath && !servicesRequired)(
@@ -118,14 +117,7 @@ describe('clients we did not write', () => {
   )
 
   test.skipIf(!hasPythonWebsockets && !servicesRequired)("Python's websockets library", () => {
-    const out = runJson([
-      debianPython,
-      join(clients, 'python_client.py'),
-      server.url,
-      token('py-tenant', 'pat'),
-    ])
-    expect(out).toMatchObject({ connected: 'pat', subscribed: 'subscribed', pong: 'pong', seq: 1 })
-    expect(out.eventMemoryId).toBe(out.createdId)
+    expectRoundTrip(debianPython, 'python_client.py', 'pat')
   })
 
   test.skipIf(!hasChromium && !servicesRequired)(

@@ -17,16 +17,16 @@ describe('HTTP errors', () => {
     expect(JSON.stringify(res.body)).not.toContain('    at ') // no stack traces
   }
 
+  /** A create whose body is sent as given, with this Content-Type. */
+  const postRaw = (rawBody: string, contentType: string) =>
+    t.call('POST', '/api/v4/memories', {
+      token: tok,
+      rawBody,
+      headers: { 'content-type': contentType },
+    })
+
   test('malformed JSON → 400 malformed_json', async () => {
-    expectError(
-      await t.call('POST', '/api/v4/memories', {
-        token: tok,
-        rawBody: '{"content": ',
-        headers: { 'content-type': 'application/json' },
-      }),
-      400,
-      'malformed_json',
-    )
+    expectError(await postRaw('{"content": ', 'application/json'), 400, 'malformed_json')
   })
 
   test('invalid UTF-8 in a JSON body → 400', async () => {
@@ -123,11 +123,7 @@ describe('HTTP errors', () => {
 
   test('non-JSON content types → 415', async () => {
     expectError(
-      await t.call('POST', '/api/v4/memories', {
-        token: tok,
-        rawBody: 'content=x',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }),
+      await postRaw('content=x', 'application/x-www-form-urlencoded'),
       415,
       'unsupported_media_type',
     )
@@ -157,11 +153,7 @@ describe('HTTP errors', () => {
       '{"content":"x"'.repeat(50),
     ]
     for (const rawBody of junk) {
-      const r = await t.call('POST', '/api/v4/memories', {
-        token: tok,
-        rawBody,
-        headers: { 'content-type': 'application/json' },
-      })
+      const r = await postRaw(rawBody, 'application/json')
       expect(r.status).toBeGreaterThanOrEqual(400)
       expect(r.status).toBeLessThan(500)
       expect(r.body.error.code).toBeString()

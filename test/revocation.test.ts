@@ -12,6 +12,7 @@ import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness
 import { createWithRetry, TEST_SECRET } from './support/app.ts'
 import { pgliteBackend } from './support/db.ts'
 import { servicesRequired } from './support/env.ts'
+import { disconnectEnvelope } from './support/envelopes.ts'
 import { openSocket, startTestInstance, type TestInstance, wsUrl } from './support/realtime.ts'
 
 const REVOKED = 4403
@@ -148,13 +149,7 @@ describe('credential checks without the bus', () => {
     const second = await openSocket(wsUrl(instance, `?token=${await token('mallory')}`))
     const other = await openSocket(wsUrl(instance, `?token=${await token('alice')}`))
     await other.subscribe('memories')
-    void instance.bus.publish({
-      kind: 'disconnect',
-      id: crypto.randomUUID(),
-      origin: 'admin',
-      tenant,
-      disconnect: { userId: 'mallory', reason: 'disconnected by an admin' },
-    })
+    void instance.bus.publish(disconnectEnvelope(tenant, 'mallory'))
     for (const ws of [first, second]) {
       const closed = await Promise.race([ws.closed, Bun.sleep(2000).then(() => null)])
       expect(closed).toEqual({ code: REVOKED, reason: 'disconnected by an admin' })

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type RunningServer, startServer } from './harness/server.ts'
-import { runCli } from './support/cli.ts'
+import { runCli, words } from './support/cli.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 
@@ -78,18 +78,7 @@ describe('server process', () => {
     test('CLI manages API keys in the same data directory once the server is stopped', () => {
       const env = { DATA_DIR: dataDir, JWT_SECRET: '', DATABASE_URL: '' }
       const created = runCli(
-        [
-          'api-key',
-          'create',
-          '--tenant',
-          'acme',
-          '--user',
-          'bot',
-          '--name',
-          'ci',
-          '--scope',
-          'read',
-        ],
+        words('api-key create --tenant acme --user bot --name ci --scope read'),
         env,
       )
       expect(created.code).toBe(0)

@@ -2,6 +2,9 @@
 
 const root = new URL('../..', import.meta.url).pathname
 
+/** A command line's words (none of them holding a space). */
+export const words = (line: string): string[] => line.split(' ')
+
 export function runCli(args: string[], env: Record<string, string>) {
   const proc = Bun.spawnSync([process.execPath, 'src/cli/main.ts', ...args], {
     cwd: root,

@@ -1,6 +1,6 @@
-// Bus envelopes for tests: a committed `memory.deleted` event of a team memory, nothing more; and a
-// memory as the contract describes it, for events a test publishes itself.
-import type { EventEnvelope } from '../../src/bus/bus.ts'
+// Bus envelopes for tests: a committed `memory.deleted` event of a team memory, nothing more; an
+// admin's disconnect of a user; and a memory as the contract describes it, for events a test publishes.
+import type { DisconnectEnvelope, EventEnvelope } from '../../src/bus/bus.ts'
 import type { MemoryJson } from '../../src/protocol/memory.ts'
 
 export function testMemory(tenantId: string, fields: Partial<MemoryJson> = {}): MemoryJson {
@@ -41,5 +41,16 @@ export function testEnvelope(tenant: string, seq: number, origin = 'a'): EventEn
       payload: {},
       createdAt: new Date().toISOString(),
     },
+  }
+}
+
+/** What an admin's "disconnect this user" puts on the bus. */
+export function disconnectEnvelope(tenant: string, userId: string): DisconnectEnvelope {
+  return {
+    kind: 'disconnect',
+    id: crypto.randomUUID(),
+    origin: 'admin',
+    tenant,
+    disconnect: { userId, reason: 'disconnected by an admin' },
   }
 }
