@@ -40,6 +40,17 @@ describe('clients we did not write', () => {
     if (proc.exitCode !== 0) throw new Error(`${cmd.join(' ')} failed:\n${proc.stderr.toString()}`)
     return JSON.parse(proc.stdout.toString().trim().split('\n').at(-1) as string)
   }
+  /** The SDK built to plain JavaScript (index.js) in a fresh directory, which it returns. */
+  const buildSdk = (target: 'node' | 'browser', ...flags: string[]) => {
+    const outdir = mkdtempSync(join(tmpdir(), `puo-sdk-${target}-`))
+    const args = ['build', 'src/client/index.ts', '--outdir', outdir, '--target', target]
+    const root = new URL('..', import.meta.url).pathname
+    const build = Bun.spawnSync([process.execPath, ...args, '--format', 'esm', ...flags], {
+      cwd: root,
+    })
+    expect(build.exitCode).toBe(0)
+    return outdir
+  }
   /** A client script that connects, subscribes, pings and sees the memory it created arrive. */
   const expectRoundTrip = (program: string, script: string, user: string) => {
     const out = runJson([program, join(clients, script), server.url, token(`${user}-tenant`, user)])
@@ -54,23 +65,7 @@ describe('clients we did not write', () => {
   test.skipIf(!nodePath && !servicesRequired)(
     'our SDK, built to plain JavaScript, under Node with ws',
     () => {
-      const outdir = mkdtempSync(join(tmpdir(), 'puo-sdk-'))
-      const root = new URL('..', import.meta.url).pathname
-      const build = Bun.spawnSync(
-        [
-          process.execPath,
-          'build',
-          'src/client/index.ts',
-          '--outdir',
-          outdir,
-          '--target',
-          'node',
-          '--format',
-          'esm',
-        ],
-        { cwd: root },
-      )
-      expect(build.exitCode).toBe(0)
+      const outdir = buildSdk('node')
       const out = runJson([
         nodePath ?? 'node',
         join(clients, 'node-sdk-check.mjs'),
@@ -162,24 +157,7 @@ describe('clients we did not write', () => {
   test.skipIf(!hasChromium && !servicesRequired)(
     'our SDK in a browser, with its default URL (the page’s host)',
     async () => {
-      const outdir = mkdtempSync(join(tmpdir(), 'puo-sdk-web-'))
-      const root = new URL('..', import.meta.url).pathname
-      const build = Bun.spawnSync(
-        [
-          process.execPath,
-          'build',
-          'src/client/index.ts',
-          '--outdir',
-          outdir,
-          '--target',
-          'browser',
-          '--format',
-          'esm',
-          '--minify',
-        ],
-        { cwd: root },
-      )
-      expect(build.exitCode).toBe(0)
+      const outdir = buildSdk('browser', '--minify')
       const sdk = await Bun.file(join(outdir, 'index.js')).text()
       const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
       try {

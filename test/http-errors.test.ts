@@ -66,31 +66,16 @@ describe('HTTP errors', () => {
   })
 
   test('query validation: limit above 100 and malformed ids and cursors', async () => {
-    expectError(
-      await t.call('GET', '/api/v4/memories?limit=101', { token: tok }),
-      422,
-      'validation_failed',
-    )
-    expectError(
-      await t.call('GET', '/api/v4/memories?limit=abc', { token: tok }),
-      422,
-      'validation_failed',
-    )
-    expectError(
-      await t.call('GET', '/api/v4/memories/not-a-uuid', { token: tok }),
-      422,
-      'validation_failed',
-    )
-    expectError(
-      await t.call('GET', '/api/v4/memories?cursor=garbage', { token: tok }),
-      400,
-      'invalid_cursor',
-    )
-    expectError(
-      await t.call('GET', '/api/v4/memories?updated_since=yesterday', { token: tok }),
-      422,
-      'validation_failed',
-    )
+    const cases: [string, number, string][] = [
+      ['/api/v4/memories?limit=101', 422, 'validation_failed'],
+      ['/api/v4/memories?limit=abc', 422, 'validation_failed'],
+      ['/api/v4/memories/not-a-uuid', 422, 'validation_failed'],
+      ['/api/v4/memories?cursor=garbage', 400, 'invalid_cursor'],
+      ['/api/v4/memories?updated_since=yesterday', 422, 'validation_failed'],
+    ]
+    for (const [path, status, code] of cases) {
+      expectError(await t.call('GET', path, { token: tok }), status, code)
+    }
   })
 
   test('bodies over the limit → 413, declared or streamed', async () => {
