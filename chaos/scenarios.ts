@@ -1,8 +1,9 @@
 // The chaos scenarios: one fault each, injected by signals to processes the scenario started and by
 // the TCP proxies it owns (between instances and Redis/PostgreSQL, and in front of nginx).
+
+import { percentile } from '../test/harness/stats.ts'
 import { debianPython } from '../test/support/env.ts'
 import { type Context, type ScenarioDef, waitFor } from './lib/scenario.ts'
-import { percentile } from './lib/verify.ts'
 
 const seconds = (s: number) => Bun.sleep(s * 1000)
 

@@ -122,5 +122,3 @@ export function createApp(deps: AppDeps) {
   documented = app.routes as unknown as readonly DocumentedRoute[]
   return app
 }
-
-export type App = ReturnType<typeof createApp>

@@ -4,11 +4,11 @@
 import postgres from 'postgres'
 import { type Cluster, startCluster } from '../../test/harness/cluster.ts'
 
-export type ChaosCluster = Cluster &
-  Required<Pick<Cluster, 'nginx' | 'front' | 'pgProxy' | 'redis'>> & {
-    /** A direct connection to the scenario's database (the ground truth for the checks). */
-    sql: postgres.Sql
-  }
+type Parts = 'nginx' | 'front' | 'pgProxy' | 'redis'
+export type ChaosCluster = Omit<Cluster, Parts> & { [K in Parts]: NonNullable<Cluster[K]> } & {
+  /** A direct connection to the scenario's database (the ground truth for the checks). */
+  sql: postgres.Sql
+}
 
 export async function startChaosCluster(opts: {
   instances: number

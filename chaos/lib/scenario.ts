@@ -1,13 +1,13 @@
 // The shape every chaos scenario follows: start a cluster, connect clients, write steadily, inject the
 // fault, let it recover, stop writing, wait for every client to catch up, then judge the invariants.
 
+import { percentile } from '../../test/harness/stats.ts'
 import { type Client, rawClient, sdkClient } from './clients.ts'
 import { type ChaosCluster, startChaosCluster } from './cluster.ts'
 import {
   type Delivery,
   deliveryOf,
   isHealthy,
-  percentile,
   readLog,
   tenantSeqs,
   type Writes,

@@ -134,9 +134,3 @@ export async function isHealthy(url: string): Promise<boolean> {
     () => false,
   )
 }
-
-export function percentile(xs: number[], p: number): number {
-  if (xs.length === 0) return 0
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0
-}

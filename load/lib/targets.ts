@@ -8,7 +8,7 @@ import {
   type ServerProcess,
   spawnListening,
 } from '../../test/harness/process.ts'
-import { startBenchServer } from './server.ts'
+import { type BenchServer, startBenchServer } from './server.ts'
 
 export type Protocol = 'puo' | 'raw' | 'socketio'
 export type TargetName = 'puo' | 'raw-bun' | 'socketio'
@@ -71,18 +71,10 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
 }
 
 /** What a PUO Memo target needs of its server(s): where to go, and the JWT secret they share. */
-interface PuoServers {
-  readonly url: string
-  secret: string
-  rss(): number
-  cpuSeconds(): number
-  gc(): Promise<void>
-  restart?(): Promise<void>
-  stop(): Promise<void>
-}
+type PuoServers = Pick<BenchServer, 'url' | 'secret' | 'rss' | 'cpuSeconds' | 'gc' | 'stop'> &
+  Partial<Pick<BenchServer, 'restart'>>
 
 function puoTarget(server: PuoServers, description: string): Target {
-  const base = () => server.url
   const writers = new Map<string, Promise<string>>()
   const writerToken = (tenant: string) => {
     let t = writers.get(tenant)
@@ -96,7 +88,7 @@ function puoTarget(server: PuoServers, description: string): Target {
     name: 'puo',
     protocol: 'puo',
     get url() {
-      return base()
+      return server.url
     },
     async socketUrl(tenant, user) {
       const token = await signToken(server.secret, {
@@ -104,21 +96,21 @@ function puoTarget(server: PuoServers, description: string): Target {
         userId: user,
         ttlSeconds: 86_400,
       })
-      return `${base().replace('http', 'ws')}/api/v4/ws?token=${token}`
+      return `${server.url.replace('http', 'ws')}/api/v4/ws?token=${token}`
     },
     async write(tenant, content) {
       return post(
-        `${base()}/api/v4/memories`,
+        `${server.url}/api/v4/memories`,
         { authorization: `Bearer ${await writerToken(tenant)}` },
         { content, visibility: 'team' },
       )
     },
-    rss: () => server.rss(),
-    cpuSeconds: () => server.cpuSeconds(),
-    gc: () => server.gc(),
+    rss: server.rss,
+    cpuSeconds: server.cpuSeconds,
+    gc: server.gc,
     ...(server.restart ? { restart: server.restart } : {}),
     describe: () => description,
-    stop: () => server.stop(),
+    stop: server.stop,
   }
 }
 

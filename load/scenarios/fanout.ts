@@ -1,9 +1,10 @@
 // (b) fan-out: at N sockets, writes at a fixed rate; create→event latency from the request start and
 // from the commit time in the event; nothing lost, duplicated or leaked. (e) cluster runs it too.
+
+import { summary } from '../../test/harness/stats.ts'
 import { openFleet } from '../lib/fleet.ts'
 import { atMost, type Outcome, round } from '../lib/report.ts'
 import type { Params } from '../lib/scenario.ts'
-import { summary } from '../lib/stats.ts'
 import type { Target } from '../lib/targets.ts'
 import { createWriter } from '../lib/writer.ts'
 

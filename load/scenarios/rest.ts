@@ -1,10 +1,10 @@
 // (f) REST: `clients` concurrent clients create memories for `durationSeconds`, then read them back
 // by id for as long; throughput and latency of each.
 import { signToken } from '../../src/auth/jwt.ts'
+import { summary } from '../../test/harness/stats.ts'
 import { atMost, type Outcome } from '../lib/report.ts'
 import type { Params } from '../lib/scenario.ts'
 import type { BenchServer } from '../lib/server.ts'
-import { summary } from '../lib/stats.ts'
 
 export async function rest(p: Params, server: BenchServer, db: string): Promise<Outcome> {
   const tokens = await Promise.all(

@@ -1,10 +1,11 @@
 // (c) throughput: the write rate rises step by step at N sockets; per step, deliveries/s, latency,
 // loss and server CPU per delivery. Reports the best rate with p99 within the threshold and no loss,
 // and the zero-loss peak at any latency.
+
+import { summary } from '../../test/harness/stats.ts'
 import { openFleet } from '../lib/fleet.ts'
 import { atLeast, atMost, type Outcome, round } from '../lib/report.ts'
 import type { Params } from '../lib/scenario.ts'
-import { summary } from '../lib/stats.ts'
 import type { Target } from '../lib/targets.ts'
 import { createWriter } from '../lib/writer.ts'
 

@@ -15,8 +15,6 @@ export interface AfterCommitOptions {
   onPublishFailed?(): void
 }
 
-export type AfterCommit = ReturnType<typeof createAfterCommit>
-
 /**
  * A publish the bus refuses is logged and the event stays in the log, where resuming clients and
  * every instance's log sync find it: the write that produced it has already succeeded.

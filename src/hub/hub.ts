@@ -261,8 +261,6 @@ export function createHub(opts: HubOptions) {
   }
 }
 
-export type Hub = ReturnType<typeof createHub>
-
 /** Bun closes a frame over maxPayloadLength with 1009 itself, and tells the handler 1006 and this. */
 const OVERSIZE_REASON = 'Received too big message'
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signToken } from '../../src/auth/jwt.ts'
 import { createFreshDatabase, type FreshDatabase } from './database.ts'
-import { type Nginx, startNginx } from './nginx.ts'
+import { startNginx } from './nginx.ts'
 import { freePort, type PrivateRedis, startPrivateRedis } from './redis.ts'
 import { type RunningServer, type ServerOptions, startServer } from './server.ts'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts'
@@ -37,33 +37,9 @@ export interface ClusterNode {
   wasRestarted: boolean
 }
 
-export interface Cluster {
-  nodes: ClusterNode[]
-  /** Each instance's own URL. */
-  urls: string[]
-  /** Where clients go: the proxy in front of nginx, nginx, or the first instance. */
-  url: string
-  /** The database, reached directly (the ground truth for checks). */
-  databaseUrl: string
-  secret: string
-  token(tenantId: string, userId: string): Promise<string>
-  redis?: PrivateRedis
-  nginx?: Nginx
-  front?: TcpProxy
-  pgProxy?: TcpProxy
-  redisProxies: TcpProxy[]
-  kill(i: number, signal?: NodeJS.Signals): Promise<void>
-  start(i: number): Promise<void>
-  /** SIGTERM (graceful drain), then start again on the same port. */
-  restart(i: number): Promise<void>
-  /** Summed over the running instances. */
-  rss(): number
-  cpuSeconds(): number
-  gc(): Promise<void>
-  stop(): Promise<void>
-}
+export type Cluster = Awaited<ReturnType<typeof startCluster>>
 
-export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+export async function startCluster(opts: ClusterOptions) {
   const fresh: FreshDatabase | undefined =
     'adminUrl' in opts.database
       ? await createFreshDatabase(opts.database.adminUrl, 'puo_cluster')
@@ -126,27 +102,33 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const running = () => nodes.filter((n) => n.server.isRunning())
   return {
     nodes,
+    /** Each instance's own URL. */
     urls,
+    /** Where clients go: the proxy in front of nginx, nginx, or the first instance. */
     url: front ? `http://127.0.0.1:${front.port}` : (nginx?.url ?? (urls[0] as string)),
+    /** The database, reached directly (the ground truth for checks). */
     databaseUrl,
     secret,
-    token: (tenantId, userId) => signToken(secret, { tenantId, userId, ttlSeconds: 86_400 }),
-    ...(redis ? { redis } : {}),
-    ...(nginx ? { nginx } : {}),
-    ...(front ? { front } : {}),
-    ...(pgProxy ? { pgProxy } : {}),
+    token: (tenantId: string, userId: string) =>
+      signToken(secret, { tenantId, userId, ttlSeconds: 86_400 }),
+    redis,
+    nginx,
+    front,
+    pgProxy,
     redisProxies,
     kill,
-    async start(i) {
+    async start(i: number) {
       await node(i).server.start()
       node(i).isDown = false
     },
-    async restart(i) {
+    /** SIGTERM (graceful drain), then start again on the same port. */
+    async restart(i: number) {
       await kill(i, 'SIGTERM')
       await node(i).server.start()
       node(i).isDown = false
       node(i).wasRestarted = true
     },
+    /** Summed over the running instances. */
     rss: () => running().reduce((sum, n) => sum + n.server.rss(), 0),
     cpuSeconds: () => running().reduce((sum, n) => sum + n.server.cpuSeconds(), 0),
     async gc() {

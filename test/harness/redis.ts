@@ -1,4 +1,7 @@
 // A private redis-server on a free port, which a test may kill, stop and restart (never the shared one).
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Subprocess } from 'bun'
 
 export const redisServerPath = Bun.which('redis-server')
@@ -36,6 +39,12 @@ async function waitForPort(port: number): Promise<void> {
   throw new Error(`nothing listens on ${port}`)
 }
 
+/** redis-server on 127.0.0.1:port, persisting nothing, with these arguments added. */
+const serverCommand = (port: number, args: string[]) => [
+  ...[redisServerPath as string, '--port', String(port), '--bind', '127.0.0.1'],
+  ...['--save', '', '--appendonly', 'no', ...args],
+]
+
 export async function startPrivateRedis(args: string[] = []): Promise<PrivateRedis> {
   const port = await freePort()
   let proc: Subprocess | undefined
@@ -43,21 +52,7 @@ export async function startPrivateRedis(args: string[] = []): Promise<PrivateRed
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      proc = Bun.spawn(
-        [
-          redisServerPath as string,
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          ...args,
-        ],
-        { stdout: 'ignore', stderr: 'ignore' },
-      )
+      proc = Bun.spawn(serverCommand(port, args), { stdout: 'ignore', stderr: 'ignore' })
       await waitForPort(port)
     },
     async kill(sig = 'SIGKILL') {
@@ -101,28 +96,13 @@ export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
     const p = 20000 + Math.floor(Math.random() * 25000)
     if (!ports.includes(p) && (await isFree(p)) && (await isFree(p + 10000))) ports.push(p)
   }
-  const dir = (await import('node:fs')).mkdtempSync(
-    `${(await import('node:os')).tmpdir()}/puo-rcluster-`,
-  )
+  const dir = mkdtempSync(join(tmpdir(), 'puo-rcluster-'))
   const procs = ports.map((port) =>
     Bun.spawn(
-      [
-        redisServerPath as string,
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        `${dir}/nodes-${port}.conf`,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-      ],
+      serverCommand(port, [
+        ...['--cluster-enabled', 'yes', '--cluster-config-file', `${dir}/nodes-${port}.conf`],
+        ...['--dir', dir],
+      ]),
       { stdout: 'ignore', stderr: 'ignore' },
     ),
   )

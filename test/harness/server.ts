@@ -1,6 +1,6 @@
 // Runs the real server (`bun src/main.ts`) as a child process, for end-to-end tests, load runs and
 // chaos alike. A restart keeps its port, so clients find the new process where the old one was.
-import { cpuSecondsOf, rssOf, type ServerProcess, spawnListening } from './process.ts'
+import { cpuSecondsOf, rssOf, spawnListening } from './process.ts'
 
 export interface ServerOptions {
   /** Runtime flags before the script, e.g. --cpu-prof-md. */
@@ -13,27 +13,7 @@ export interface ServerOptions {
   timeoutMs?: number
 }
 
-export interface RunningServer {
-  /** Where it listens (the same across restarts). */
-  readonly url: string
-  readonly pid: number
-  readonly proc: ServerProcess['proc']
-  /** Stdout lines so far (JSON log entries), across restarts. */
-  lines: string[]
-  /** Resident memory, in bytes (0 once it is gone). */
-  rss(): number
-  /** CPU time (user + system) used so far, in seconds. */
-  cpuSeconds(): number
-  /** Asks for a full garbage collection (SIGUSR2) and waits for it to settle. */
-  gc(): Promise<void>
-  /** Sends the signal (default SIGKILL) and waits for the exit. */
-  kill(signal?: NodeJS.Signals): Promise<void>
-  /** SIGTERM (graceful drain); resolves with the exit code. */
-  stop(): Promise<number>
-  /** Starts it again with the same settings, on the same port. */
-  start(): Promise<void>
-  isRunning(): boolean
-}
+export type RunningServer = Awaited<ReturnType<typeof startServer>>
 
 /** Told of every line every server started in this process logs (a test run's log oracle). */
 export const lineObservers: ((line: string) => void)[] = []
@@ -41,10 +21,7 @@ export const lineObservers: ((line: string) => void)[] = []
 const root = new URL('../..', import.meta.url).pathname
 
 /** `env` goes over PORT 0, HOST 127.0.0.1 and no REDIS_URL, over this process's environment. */
-export async function startServer(
-  env: Record<string, string>,
-  opts: ServerOptions = {},
-): Promise<RunningServer> {
+export async function startServer(env: Record<string, string>, opts: ServerOptions = {}) {
   const settings: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PORT: '0',
@@ -80,6 +57,7 @@ export async function startServer(
   }
   let current = await spawn()
   return {
+    /** Where it listens (the same across restarts). */
     get url() {
       return current.url
     },
@@ -89,21 +67,28 @@ export async function startServer(
     get proc() {
       return current.proc
     },
+    /** Stdout lines so far (JSON log entries), across restarts. */
     lines,
+    /** Resident memory, in bytes (0 once it is gone). */
     rss: () => rssOf(current.pid),
+    /** CPU time (user + system) used so far, in seconds. */
     cpuSeconds: () => cpuSecondsOf(current.pid),
+    /** Asks for a full garbage collection (SIGUSR2) and waits for it to settle. */
     async gc() {
       current.proc.kill('SIGUSR2')
       await Bun.sleep(1000)
     },
-    async kill(signal = 'SIGKILL') {
+    /** Sends the signal and waits for the exit. */
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
       current.proc.kill(signal)
       await current.proc.exited
     },
+    /** SIGTERM (graceful drain); resolves with the exit code. */
     async stop() {
       current.proc.kill('SIGTERM')
       return current.proc.exited
     },
+    /** Starts it again with the same settings, on the same port. */
     async start() {
       current = await spawn()
     },

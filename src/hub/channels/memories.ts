@@ -110,6 +110,13 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
     release(ws)
   }
 
+  /** The position cannot be resumed from: the client must refetch and subscribe without `since`. */
+  function refuseResume(ws: Socket, message: string, id: string | undefined): void {
+    abandon(ws)
+    onResume('resume_unavailable', 0)
+    out.sendError(ws, ErrorCode.resumeUnavailable, message, id)
+  }
+
   /**
    * Subscribes the socket, replaying (since, high] first when `since` is given. The `subscribed`
    * frame comes after the replay: its `seq` is a position the client may resume from, because every
@@ -137,11 +144,8 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
       return out.sendError(ws, ErrorCode.internalError, 'Could not subscribe; try again', id)
     }
     if (position.epoch !== undefined && position.epoch !== epoch) {
-      abandon(ws)
-      onResume('resume_unavailable', 0)
-      return out.sendError(
+      return refuseResume(
         ws,
-        ErrorCode.resumeUnavailable,
         'That position belongs to another event log (the database was reset or replaced); refetch and subscribe without since',
         id,
       )
@@ -149,11 +153,8 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
     if (ws.data.isClosing) return
     const seen = sequencer.highWater(tenantId) ?? 0
     if (since !== undefined && since > seen && (await isBeyondLog(tenantId, since))) {
-      abandon(ws)
-      onResume('resume_unavailable', 0)
-      return out.sendError(
+      return refuseResume(
         ws,
-        ErrorCode.resumeUnavailable,
         `Position ${since} is beyond the end of the event log (restored or reset); refetch and subscribe without since`,
         id,
       )
@@ -187,11 +188,8 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
     try {
       replay = await readReplay(tenantId, userId, since, high)
     } catch (err) {
+      if (err instanceof ResumeUnavailable) return refuseResume(ws, err.message, id)
       abandon(ws)
-      if (err instanceof ResumeUnavailable) {
-        onResume('resume_unavailable', 0)
-        return out.sendError(ws, ErrorCode.resumeUnavailable, err.message, id)
-      }
       log.warn('could not read the event log for a resume', { tenantId, err })
       return out.sendError(ws, ErrorCode.internalError, 'Could not resume; try again', id)
     }

@@ -136,5 +136,3 @@ export function createTenantChannel(opts: TenantChannelOptions) {
     },
   }
 }
-
-export type TenantChannel = ReturnType<typeof createTenantChannel>

@@ -1,4 +1,4 @@
-// Percentiles for latency samples.
+// Percentiles of latency samples, for load runs and chaos scenarios alike.
 
 export function percentile(xs: number[], p: number): number {
   if (xs.length === 0) return 0
