@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { signToken } from '../src/auth/jwt.ts'
 import { startCluster } from './harness/cluster.ts'
-import { redisServerPath, startPrivateRedis } from './harness/redis.ts'
+import { redisServerPath } from './harness/redis.ts'
 import { type RunningServer, startServer } from './harness/server.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import {
@@ -158,11 +158,9 @@ describe.skipIf((postgresUrl === undefined || redisServerPath === null) && !serv
   'admin view across instances',
   () => {
     test('every instance is listed by each of them; a disconnect reaches the other instance', async () => {
-      const redis = await startPrivateRedis()
       const cluster = await startCluster({
         instances: 2,
         database: { url: await freshPostgresUrl(postgresUrl as string) },
-        redisUrl: redis.url,
         env: { EVENT_SYNC_INTERVAL_MS: '500' },
       })
       try {
@@ -197,7 +195,6 @@ describe.skipIf((postgresUrl === undefined || redisServerPath === null) && !serv
         expect((await bob.closed).code).toBe(4403)
       } finally {
         await cluster.stop()
-        await redis.stop()
       }
     }, 90_000)
   },

@@ -2,8 +2,8 @@
 // clients spread over instances without sticky sessions, and a client resumes through it after a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { type Cluster, startCluster } from './harness/cluster.ts'
-import { type Nginx, nginxPath, startNginx } from './harness/nginx.ts'
-import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
+import { nginxPath } from './harness/nginx.ts'
+import { redisServerPath } from './harness/redis.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl, servicesRequired } from './support/env.ts'
 import { follow } from './support/follower.ts'
@@ -13,26 +13,18 @@ const isAvailable =
   postgresUrl !== undefined && redisServerPath !== null && (nginxPath !== null || servicesRequired)
 
 describe.skipIf(!isAvailable)('nginx in front of two instances', () => {
-  let redis: PrivateRedis
   let cluster: Cluster
-  let nginx: Nginx
   let base: string
   beforeAll(async () => {
-    redis = await startPrivateRedis()
     cluster = await startCluster({
       instances: 2,
       database: { url: await freshPostgresUrl(postgresUrl as string) },
-      redisUrl: redis.url,
+      nginx: {},
       env: { EVENT_SYNC_INTERVAL_MS: '500' },
     })
-    nginx = await startNginx(cluster.urls)
-    base = nginx.url
+    base = cluster.url
   }, 120_000)
-  afterAll(async () => {
-    await nginx?.stop()
-    await cluster?.stop()
-    await redis?.stop()
-  })
+  afterAll(() => cluster?.stop())
 
   test('WebSockets pass through, land on both instances, and see each other’s writes', async () => {
     const tokens = await Promise.all(['a', 'b', 'c', 'd'].map((u) => cluster.token('lb', u)))

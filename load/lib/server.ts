@@ -19,26 +19,23 @@ export async function startBenchServer(
     'flags' | 'cpus'
   >,
 ): Promise<BenchServer> {
+  const { db, env, ...run } = opts
   const secret = crypto.randomUUID() + crypto.randomUUID()
   const dataDir = mkdtempSync(join(tmpdir(), 'puo-bench-'))
   const admin = process.env.DATABASE_URL
-  if (opts.db === 'postgres' && !admin)
+  if (db === 'postgres' && !admin)
     throw new Error('--db postgres needs DATABASE_URL (an admin URL; a fresh database is created)')
   const fresh =
-    opts.db === 'postgres' ? await createFreshDatabase(admin as string, 'puo_bench') : undefined
+    db === 'postgres' ? await createFreshDatabase(admin as string, 'puo_bench') : undefined
   const server = await startServer(
     {
       JWT_SECRET: secret,
       LOG_LEVEL: 'info',
       DATA_DIR: dataDir,
       DATABASE_URL: fresh?.url ?? '',
-      ...opts.env,
+      ...env,
     },
-    {
-      keepLines: false,
-      ...(opts.flags ? { flags: opts.flags } : {}),
-      ...(opts.cpus ? { cpus: opts.cpus } : {}),
-    },
+    { ...run, keepLines: false },
   )
   return Object.assign(server, {
     secret,

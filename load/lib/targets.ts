@@ -152,10 +152,12 @@ export async function startPuoCluster(instances: number, opts: TargetOptions): P
     database: { adminUrl: admin },
     // 10,000 sockets through nginx need 20,000 descriptors: three workers share them.
     nginx: { workerConnections: 9000, workers: 3 },
-    keepLines: false,
     ...(opts.env ? { env: opts.env } : {}),
-    ...(opts.flags ? { flags: opts.flags } : {}),
-    ...(opts.cpus ? { cpus: opts.cpus } : {}),
+    server: {
+      keepLines: false,
+      ...(opts.flags ? { flags: opts.flags } : {}),
+      ...(opts.cpus ? { cpus: opts.cpus } : {}),
+    },
   })
   const { url, secret, rss, cpuSeconds, gc, stop } = cluster
   const servers = { url, secret, rss, cpuSeconds, gc, stop }

@@ -1,7 +1,7 @@
 // The hub routes sockets: their lifecycle, their frames in, and each bus envelope to the module it
 // is for (the `memories` and `tenant` channels, the credential watch). It owns no channel's state.
 import type { ObservableResult } from '@opentelemetry/api'
-import type { Server, WebSocketHandler } from 'bun'
+import type { WebSocketHandler } from 'bun'
 import type { Bus, Envelope } from '../bus/bus.ts'
 import type { EventLogReader } from '../events/log-reader.ts'
 import type { PresenceStore } from '../presence/presence.ts'
@@ -233,9 +233,7 @@ export function createHub(opts: HubOptions) {
 
   return {
     websocket,
-    attach(s: Server<ConnectionData>) {
-      out.attach(s)
-    },
+    attach: out.attach,
     get isShuttingDown() {
       return isShuttingDown
     },

@@ -12,7 +12,7 @@ import { freePort, type PrivateRedis, startPrivateRedis } from './redis.ts'
 import { type RunningServer, type ServerOptions, startServer } from './server.ts'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts'
 
-export interface ClusterOptions extends Pick<ServerOptions, 'flags' | 'cpus' | 'keepLines'> {
+export interface ClusterOptions {
   instances: number
   /** The database: `url` to share one, or `adminUrl` to create a fresh one (dropped at stop). */
   database: { url: string } | { adminUrl: string }
@@ -21,9 +21,11 @@ export interface ClusterOptions extends Pick<ServerOptions, 'flags' | 'cpus' | '
   /** Reach the database, and each instance its Redis, through a TCP proxy of the cluster's. */
   proxies?: boolean
   /** Debian's nginx in front of the instances (and, with `proxies`, a proxy in front of nginx). */
-  nginx?: { workerConnections: number; workers: number }
+  nginx?: Parameters<typeof startNginx>[1]
   /** Server settings over the cluster's own (instance id, data dir, database, Redis, secret). */
   env?: Record<string, string>
+  /** How each instance's process runs (profiling flags, CPU pinning, kept lines). */
+  server?: ServerOptions
 }
 
 export interface ClusterNode {
@@ -63,14 +65,9 @@ export async function startCluster(opts: ClusterOptions) {
     LOG_LEVEL: 'info',
     ...opts.env,
   })
-  const serverOpts: ServerOptions = {
-    ...(opts.flags ? { flags: opts.flags } : {}),
-    ...(opts.cpus ? { cpus: opts.cpus } : {}),
-    ...(opts.keepLines !== undefined ? { keepLines: opts.keepLines } : {}),
-  }
   const nodes: ClusterNode[] = []
   const startNode = async (i: number) => {
-    const server = await startServer(await envOf(i), serverOpts)
+    const server = await startServer(await envOf(i), opts.server)
     const port = Number(new URL(server.url).port)
     nodes[i] = {
       id: `node-${i}`,

@@ -17,7 +17,7 @@ export interface SpawnOptions {
   /** Run it under `taskset -c <cpus>`. */
   cpus?: string
   /** Every stdout line, as it arrives. */
-  onLine?(line: string): void
+  onLine?: ((line: string) => void) | undefined
   /** How long to wait for "listening" (default 60 s). */
   timeoutMs?: number
 }

@@ -45,13 +45,7 @@ export async function startServer(env: Record<string, string>, opts: ServerOptio
         }
       : undefined
   const spawn = async () => {
-    const p = await spawnListening(cmd, {
-      cwd: root,
-      env: settings,
-      ...(opts.cpus ? { cpus: opts.cpus } : {}),
-      ...(onLine ? { onLine } : {}),
-      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    })
+    const p = await spawnListening(cmd, { ...opts, cwd: root, env: settings, onLine })
     settings.PORT = new URL(p.url).port
     return p
   }
