@@ -1,4 +1,4 @@
-// Assembles a running instance from ready-made parts: app, hub, publisher, embedding worker, Bun server.
+// Assembles a running instance from ready-made parts: app, hub, after-commit step, embedding worker, Bun server.
 
 import { type ObservableResult, metrics as otel } from '@opentelemetry/api'
 import type { Server } from 'bun'
