@@ -11,7 +11,7 @@ import {
   finishJobs,
   scheduleRetry,
 } from './embedding-jobs.ts'
-import { findMemory, updateMemoryRowQuietly } from './queries.ts'
+import { lockMemory, updateMemoryRowQuietly } from './queries.ts'
 
 export interface EmbeddingWorkerOptions {
   db: Db
@@ -114,7 +114,7 @@ export function startEmbeddingWorker(opts: EmbeddingWorkerOptions): EmbeddingWor
       return
     }
     await db.transaction(async (tx) => {
-      const memory = await findMemory(tx, job.tenantId, job.memoryId, { forUpdate: true })
+      const memory = await lockMemory(tx, job.tenantId, job.memoryId)
       if (!memory || memory.content !== job.content) return
       await updateMemoryRowQuietly(tx, memory.id, { embeddingStatus: 'failed' })
       await deleteJob(tx, memory.id)

@@ -123,19 +123,42 @@ function storedColumns(row: MemoryRow): Record<string, unknown> {
   return out
 }
 
-/** `forUpdate` holds the row lock until the transaction ends (optimistic checks happen under it). */
-export async function findMemory(
+/** A memory by id, outside any transaction: built once per database handle and run prepared. */
+const readStatement = perDatabase((db) =>
+  db
+    .select()
+    .from(memories)
+    .where(
+      and(
+        eq(memories.tenantId, sql.placeholder('tenantId')),
+        eq(memories.id, sql.placeholder('id')),
+      ),
+    )
+    .limit(1)
+    .prepare('memory_read'),
+)
+
+export async function readMemory(
   db: Db,
   tenantId: string,
   id: string,
-  opts: { forUpdate?: boolean } = {},
 ): Promise<MemoryRow | undefined> {
-  const q = db
+  const [row] = await readStatement(db).execute({ tenantId, id })
+  return row
+}
+
+/** A memory by id, its row locked until the transaction ends (optimistic checks happen under it). */
+export async function lockMemory(
+  tx: Tx,
+  tenantId: string,
+  id: string,
+): Promise<MemoryRow | undefined> {
+  const [row] = await tx
     .select()
     .from(memories)
     .where(and(eq(memories.tenantId, tenantId), eq(memories.id, id)))
     .limit(1)
-  const [row] = opts.forUpdate ? await q.for('update') : await q
+    .for('update')
   return row
 }
 

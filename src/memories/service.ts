@@ -22,9 +22,10 @@ import { createIn } from './group-commit.ts'
 import {
   deleteMemoryRow,
   enqueueEmbedding,
-  findMemory,
   listPage,
+  lockMemory,
   type NewMemoryRow,
+  readMemory,
   searchByVector,
   updateMemoryRow,
 } from './queries.ts'
@@ -69,7 +70,7 @@ export async function createMemory(
 }
 
 export async function getMemory(deps: MemoryDeps, p: Principal, id: string): Promise<MemoryJson> {
-  const row = await dbSpan('memory.get', () => findMemory(deps.db, p.tenantId, id))
+  const row = await dbSpan('memory.get', () => readMemory(deps.db, p.tenantId, id))
   if (!row || !canSee(p, row)) throw notFound('Memory')
   return toMemoryDto(row)
 }
@@ -125,7 +126,7 @@ export async function updateMemory(
   const now = new Date()
   const { memory, event } = await dbSpan('memory.update', () =>
     deps.db.transaction(async (tx) => {
-      const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
+      const current = await lockMemory(tx, p.tenantId, id)
       if (!current || !canEdit(p, current)) throw notFound('Memory')
       if (
         patch.visibility !== undefined &&
@@ -170,7 +171,7 @@ export async function deleteMemory(
 ): Promise<void> {
   const event = await dbSpan('memory.delete', () =>
     deps.db.transaction(async (tx) => {
-      const current = await findMemory(tx, p.tenantId, id, { forUpdate: true })
+      const current = await lockMemory(tx, p.tenantId, id)
       if (!current || !canSee(p, current)) throw notFound('Memory')
       if (!isOwner(p, current)) throw forbidden('Only the owner can delete a memory')
       if (expectedVersion !== undefined && expectedVersion !== current.version)
