@@ -22,6 +22,7 @@ export async function startChaosCluster(opts: {
     database: { adminUrl: admin },
     proxies: true,
     nginx: { workerConnections: 9000, workers: 2 },
+    server: { showStderr: true },
     env: {
       EVENT_SYNC_INTERVAL_MS: '500',
       SHUTDOWN_RECONNECT_SPREAD_MS: '2000',

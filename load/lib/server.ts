@@ -35,7 +35,7 @@ export async function startBenchServer(
       DATABASE_URL: fresh?.url ?? '',
       ...env,
     },
-    { ...run, keepLines: false },
+    { ...run, keepLines: false, showStderr: true },
   )
   return Object.assign(server, {
     secret,

@@ -65,6 +65,7 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
   const server = await spawnListening(cmd, {
     cwd: root,
     env: { ...(process.env as Record<string, string>), PORT: '0', REDIS_URL: '' },
+    showStderr: true,
     ...(opts.cpus ? { cpus: opts.cpus } : {}),
   })
   return peerTarget(name, [server], server.url)
@@ -155,6 +156,7 @@ export async function startPuoCluster(instances: number, opts: TargetOptions): P
     ...(opts.env ? { env: opts.env } : {}),
     server: {
       keepLines: false,
+      showStderr: true,
       ...(opts.flags ? { flags: opts.flags } : {}),
       ...(opts.cpus ? { cpus: opts.cpus } : {}),
     },

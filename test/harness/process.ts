@@ -20,6 +20,8 @@ export interface SpawnOptions {
   onLine?: ((line: string) => void) | undefined
   /** How long to wait for "listening" (default 60 s). */
   timeoutMs?: number
+  /** Also copy its stderr to this process's (load runs and chaos: a crash shows where it happened). */
+  showStderr?: boolean
 }
 
 /** Every process started here; a test run's teardown kills any still alive (test/setup.ts). */
@@ -43,8 +45,10 @@ export async function spawnListening(cmd: string[], opts: SpawnOptions): Promise
   const stderr: string[] = []
   void (async () => {
     const decoder = new TextDecoder()
-    for await (const chunk of proc.stderr)
+    for await (const chunk of proc.stderr) {
       if (stderr.length < 200) stderr.push(decoder.decode(chunk))
+      if (opts.showStderr) process.stderr.write(chunk)
+    }
   })()
   const seen: string[] = []
   const timeoutMs = opts.timeoutMs ?? 60_000

@@ -11,6 +11,8 @@ export interface ServerOptions {
   keepLines?: boolean
   /** How long to wait for "listening" (default 60 s). */
   timeoutMs?: number
+  /** Also copy its stderr to this process's. */
+  showStderr?: boolean
 }
 
 export type RunningServer = Awaited<ReturnType<typeof startServer>>
