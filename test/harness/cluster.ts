@@ -96,6 +96,10 @@ export async function startCluster(opts: ClusterOptions) {
     if (node(i).server.isRunning()) await node(i).server.kill(signal)
     node(i).isDown = true
   }
+  const start = async (i: number) => {
+    await node(i).server.start()
+    node(i).isDown = false
+  }
   const running = () => nodes.filter((n) => n.server.isRunning())
   return {
     nodes,
@@ -114,15 +118,11 @@ export async function startCluster(opts: ClusterOptions) {
     pgProxy,
     redisProxies,
     kill,
-    async start(i: number) {
-      await node(i).server.start()
-      node(i).isDown = false
-    },
+    start,
     /** SIGTERM (graceful drain), then start again on the same port. */
     async restart(i: number) {
       await kill(i, 'SIGTERM')
-      await node(i).server.start()
-      node(i).isDown = false
+      await start(i)
       node(i).wasRestarted = true
     },
     /** Summed over the running instances. */
@@ -143,15 +143,12 @@ export async function startCluster(opts: ClusterOptions) {
   }
 }
 
-/** A TCP proxy of ours in front of the host and port of a URL. */
+const DEFAULT_PORTS: Record<string, number> = { 'redis:': 6379, 'http:': 80 }
+
+/** A TCP proxy of ours in front of the host and port of a URL (PostgreSQL's when it names none). */
 function proxyTo(url: string): Promise<TcpProxy> {
   const u = new URL(url)
-  const defaultPort = u.protocol.startsWith('redis')
-    ? 6379
-    : u.protocol.startsWith('http')
-      ? 80
-      : 5432
-  return startTcpProxy(u.hostname, Number(u.port || defaultPort))
+  return startTcpProxy(u.hostname, Number(u.port || (DEFAULT_PORTS[u.protocol] ?? 5432)))
 }
 
 /** The URL, pointed at the proxy instead. */
