@@ -30,7 +30,6 @@ export async function startBenchServer(
   const server = await startServer(
     {
       JWT_SECRET: secret,
-      LOG_LEVEL: 'info',
       DATA_DIR: dataDir,
       DATABASE_URL: fresh?.url ?? '',
       ...env,

@@ -8,6 +8,7 @@ import {
   type ServerProcess,
   spawnListening,
 } from '../../test/harness/process.ts'
+import type { ServerOptions } from '../../test/harness/server.ts'
 import { type BenchServer, startBenchServer } from './server.ts'
 
 export type Protocol = 'puo' | 'raw' | 'socketio'
@@ -33,15 +34,11 @@ export interface Target {
   stop(): Promise<void>
 }
 
-export interface TargetOptions {
+/** PUO Memo's database and extra environment; CPU pinning for every server, flags for PUO Memo's. */
+export type TargetOptions = {
   db: 'pglite' | 'postgres'
-  /** CPU list for the server processes (taskset), e.g. "0". */
-  cpus?: string
-  /** Extra server environment (PUO Memo). */
   env?: Record<string, string>
-  /** Runtime flags for PUO Memo servers (e.g. profiling). */
-  flags?: string[]
-}
+} & Pick<ServerOptions, 'cpus' | 'flags'>
 
 const root = new URL('../..', import.meta.url).pathname
 

@@ -61,8 +61,6 @@ export async function startCluster(opts: ClusterOptions) {
     DATABASE_URL: pgProxy ? via(databaseUrl, pgProxy) : databaseUrl,
     REDIS_URL: redisProxies[i] ? via(redisUrl, redisProxies[i]) : redisUrl,
     JWT_SECRET: secret,
-    // "listening" is logged at info, whatever this process's environment says.
-    LOG_LEVEL: 'info',
     ...opts.env,
   })
   const nodes: ClusterNode[] = []

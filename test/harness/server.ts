@@ -22,13 +22,17 @@ export const lineObservers: ((line: string) => void)[] = []
 
 const root = new URL('../..', import.meta.url).pathname
 
-/** `env` goes over PORT 0, HOST 127.0.0.1 and no REDIS_URL, over this process's environment. */
+/**
+ * `env` goes over PORT 0, HOST 127.0.0.1, no REDIS_URL and LOG_LEVEL info ("listening" is logged at
+ * info, whatever this process's environment says), over this process's environment.
+ */
 export async function startServer(env: Record<string, string>, opts: ServerOptions = {}) {
   const settings: Record<string, string> = {
     ...(process.env as Record<string, string>),
     PORT: '0',
     HOST: '127.0.0.1',
     REDIS_URL: '',
+    LOG_LEVEL: 'info',
     ...env,
   }
   const cmd = [

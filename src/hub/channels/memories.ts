@@ -48,6 +48,8 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
     emit: fanOut,
     onFilled: (count) => m.eventsFromLog.add(count),
   })
+  /** The tenant's log position as far as this instance has fanned it out (0 before any event). */
+  const logPosition = (tenantId: string) => sequencer.highWater(tenantId) ?? 0
 
   function onResume(outcome: ResumeOutcome, replayed: number): void {
     m.resumes.add(1, { outcome })
@@ -126,7 +128,7 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
     const { tenantId, userId } = ws.data.principal
     const { since } = position
     if (hasChannel(ws, 'memories')) {
-      const again = { channel: 'memories' as const, seq: sequencer.highWater(tenantId) ?? 0 }
+      const again = { channel: 'memories' as const, seq: logPosition(tenantId) }
       return void eventLog.logEpoch().then(
         (epoch) => out.send(ws, 'subscribed', { ...again, epoch }, id),
         () => out.send(ws, 'subscribed', again, id),
@@ -151,7 +153,7 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
       )
     }
     if (ws.data.isClosing) return
-    const seen = sequencer.highWater(tenantId) ?? 0
+    const seen = logPosition(tenantId)
     if (since !== undefined && since > seen && (await isBeyondLog(tenantId, since))) {
       return refuseResume(
         ws,
@@ -162,7 +164,7 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
     if (ws.data.isClosing) return
     // Read after the last await: from here the socket joins its topics (or its catch-up) synchronously,
     // so no event fanned out meanwhile can slip between `high` and the subscription.
-    const high = sequencer.highWater(tenantId) ?? 0
+    const high = logPosition(tenantId)
     if (since === undefined || since >= high) {
       subscribeTopics(ws)
       if (since !== undefined) onResume('current', 0)
@@ -335,8 +337,7 @@ export function createMemoriesChannel(opts: MemoriesChannelOptions) {
     deliver: (event: BusEvent) => sequencer.offer(event),
     /** Compares every watched tenant with the log now (e.g. after the bus recovered). */
     syncNow: () => sequencer.syncAll(),
-    /** The tenant's log position as far as this instance has fanned it out (0 before any event). */
-    position: (tenantId: string) => sequencer.highWater(tenantId) ?? 0,
+    position: logPosition,
     stop(): void {
       clearInterval(syncer)
       m.pendingAge.removeCallback(observePendingAge)
