@@ -53,8 +53,10 @@ describe('SDK credential lifecycle', () => {
   })
 
   test('a fixed token that expires while connected: 4001, then closed with auth_failed', async () => {
-    const short = await jwt({ sub: 'u', tenant_id: 't', exp: Math.floor(Date.now() / 1000) + 1 })
-    const out = await run(short, 2500)
+    // exp has whole seconds: it is 1 – 2 s away, so the socket opens before it passes on a busy machine.
+    const exp = Math.floor(Date.now() / 1000) + 2
+    const short = await jwt({ sub: 'u', tenant_id: 't', exp })
+    const out = await run(short, exp * 1000 - Date.now() + 1000)
     expect(out.states).toContain('open')
     expect(out.state).toBe('closed')
     expect(out.failures).toEqual([{ reason: 'token expired' }])
