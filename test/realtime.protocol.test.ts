@@ -182,9 +182,10 @@ describe('WebSocket protocol', () => {
     await Promise.all([a.close(), b.close()])
   })
 
+  // exp has whole seconds, so a TTL of 2 leaves 1 – 2 s: the socket opens before it passes.
   test('a JWT that expires while connected is closed with 4001', async () => {
     const s = await openSocket(
-      wsUrl(instance, `?token=${await t.token(t.tenant(), 'alice', { ttlSeconds: 1 })}`),
+      wsUrl(instance, `?token=${await t.token(t.tenant(), 'alice', { ttlSeconds: 2 })}`),
     )
     const closed = await s.closed
     expect(closed.code).toBe(4001)
@@ -194,8 +195,8 @@ describe('WebSocket protocol', () => {
     const tenant = t.tenant()
     const expOf = (token: string) =>
       (JSON.parse(atob(token.split('.')[1] as string)) as { exp: number }).exp
-    const soon = await t.token(tenant, 'alice', { ttlSeconds: 1 })
-    const later = await t.token(tenant, 'bob', { ttlSeconds: 3 })
+    const soon = await t.token(tenant, 'alice', { ttlSeconds: 2 })
+    const later = await t.token(tenant, 'bob', { ttlSeconds: 4 })
     const a = await openSocket(wsUrl(instance, `?token=${soon}`))
     const left = await openSocket(wsUrl(instance, `?token=${soon}`))
     const c = await openSocket(wsUrl(instance, `?token=${later}`))
