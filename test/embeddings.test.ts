@@ -1,8 +1,9 @@
-// Embeddings: jobs survive restarts, results land with an embedding_complete event, search ranks by cosine.
+// Embeddings: an inline embedder embeds in the write; queued jobs survive restarts and land with an
+// embedding_complete event; search ranks by cosine.
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { and, asc, eq } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
-import { events } from '../src/db/schema.ts'
+import { embeddingJobs, events } from '../src/db/schema.ts'
 import { createHttpEmbedder } from '../src/memories/embedder/http.ts'
 import { createLocalEmbedder } from '../src/memories/embedder/local.ts'
 import { type EmbeddingWorker, startEmbeddingWorker } from '../src/memories/embedding-worker.ts'
@@ -11,6 +12,8 @@ import { buildTestApp, type TestApp } from './support/app.ts'
 import { backends } from './support/db.ts'
 
 const embedder = createLocalEmbedder(64)
+/** The same vectors from an embedder that, like one behind a network, leaves them to the worker. */
+const queued = { ...embedder, embedsInline: false }
 const log = createLogger('silent')
 
 async function until<T>(
@@ -43,13 +46,13 @@ describe('local embedder', () => {
 })
 
 for (const backend of backends) {
-  describe.skipIf(!backend.isAvailable)(`embeddings on ${backend.name}`, () => {
+  describe.skipIf(!backend.isAvailable)(`queued embeddings on ${backend.name}`, () => {
     let t: TestApp
     let database: Database
     let worker: EmbeddingWorker | undefined
     beforeAll(async () => {
       database = await backend.open()
-      t = buildTestApp(database, { embedder })
+      t = buildTestApp(database, { embedder: queued })
     })
     afterEach(async () => {
       await worker?.stop()
@@ -58,7 +61,7 @@ for (const backend of backends) {
     const start = (opts: Partial<Parameters<typeof startEmbeddingWorker>[0]> = {}) => {
       worker = startEmbeddingWorker({
         db: database.db,
-        embedder,
+        embedder: queued,
         log,
         afterCommit: () => {},
         pollMs: 50,
@@ -136,7 +139,7 @@ for (const backend of backends) {
       let isFirstBatch = true
       // Edits one memory while its first embedding is being computed.
       const editing = {
-        model: embedder.model,
+        ...queued,
         embed: async (texts: string[]) => {
           if (isFirstBatch) {
             isFirstBatch = false
@@ -220,6 +223,7 @@ for (const backend of backends) {
       let calls = 0
       const broken = {
         model: 'broken',
+        embedsInline: false,
         embed: async () => {
           calls++
           throw new Error('model offline')
@@ -236,6 +240,105 @@ for (const backend of backends) {
       expect(m.embedding.model).toBeNull()
       expect(calls).toBeGreaterThanOrEqual(3)
       expect(await eventsOf(tenant, 'memory.embedding_complete')).toHaveLength(0)
+    })
+  })
+}
+
+for (const backend of backends) {
+  describe.skipIf(!backend.isAvailable)(`inline embeddings on ${backend.name}`, () => {
+    let t: TestApp
+    let database: Database
+    beforeAll(async () => {
+      database = await backend.open()
+      t = buildTestApp(database, { embedder })
+    })
+    const logOf = async (tenantId: string) =>
+      (
+        await database.db
+          .select()
+          .from(events)
+          .where(eq(events.tenantId, tenantId))
+          .orderBy(asc(events.seq))
+      ).map((e) => ({ seq: e.seq, type: e.type, memoryId: e.memoryId, payload: e.payload }))
+    const jobsOf = (memoryId: string) =>
+      database.db.select().from(embeddingJobs).where(eq(embeddingJobs.memoryId, memoryId))
+    const embedded = { status: 'ready', model: 'local-hash-64', dimensions: 64 }
+    const completion = (memoryId: string) => ({ memoryId, model: 'local-hash-64', dimensions: 64 })
+
+    test('a create is stored embedded: created, then embedding_complete, no job, found by search at once', async () => {
+      const tenant = t.tenant()
+      const tok = await t.token(tenant, 'alice')
+      const res = await t.call('POST', '/api/v4/memories', {
+        token: tok,
+        body: { content: 'violet crocus bulbs', visibility: 'team' },
+      })
+      expect(res.status).toBe(201)
+      const id = res.body.id as string
+      expect(res.body.embedding).toEqual(embedded)
+      expect(await logOf(tenant)).toEqual([
+        { seq: 1, type: 'memory.created', memoryId: id, payload: { memory: res.body } },
+        { seq: 2, type: 'memory.embedding_complete', memoryId: id, payload: completion(id) },
+      ])
+      expect(await jobsOf(id)).toEqual([])
+      const hit = await t.call('GET', '/api/v4/memories/search?q=crocus', { token: tok })
+      expect(hit.body.data.map((h: { memory: { id: string } }) => h.memory.id)).toEqual([id])
+    })
+
+    test('a content edit is re-embedded in the edit and drops a job queued for earlier content; a title edit is not', async () => {
+      const tenant = t.tenant()
+      const tok = await t.token(tenant, 'alice')
+      // Created while the embedder was one that queues: a job waits, no worker runs.
+      const before = buildTestApp(database, { embedder: queued })
+      const id = (
+        await before.call('POST', '/api/v4/memories', { token: tok, body: { content: 'first' } })
+      ).body.id as string
+      expect(await jobsOf(id)).toHaveLength(1)
+      await t.call('PATCH', `/api/v4/memories/${id}`, { token: tok, body: { title: 'renamed' } })
+      const edited = await t.call('PATCH', `/api/v4/memories/${id}`, {
+        token: tok,
+        body: { content: 'second' },
+      })
+      expect(edited.body.embedding).toEqual(embedded)
+      expect(await jobsOf(id)).toEqual([])
+      expect((await logOf(tenant)).map((e) => [e.seq, e.type])).toEqual([
+        [1, 'memory.created'],
+        [2, 'memory.updated'],
+        [3, 'memory.updated'],
+        [4, 'memory.embedding_complete'],
+      ])
+    })
+
+    test('an inline embedder that fails leaves the memory pending with a job, which the worker completes', async () => {
+      const tenant = t.tenant()
+      const tok = await t.token(tenant, 'alice')
+      const failing = buildTestApp(database, {
+        embedder: { ...embedder, embed: () => Promise.reject(new Error('out of memory')) },
+      })
+      const res = await failing.call('POST', '/api/v4/memories', {
+        token: tok,
+        body: { content: 'kept anyway' },
+      })
+      expect(res.status).toBe(201)
+      expect(res.body.embedding).toEqual({ status: 'pending', model: null, dimensions: null })
+      const worker = startEmbeddingWorker({
+        db: database.db,
+        embedder,
+        log,
+        afterCommit: () => {},
+        pollMs: 50,
+      })
+      try {
+        const id = res.body.id as string
+        await until(async () => ((await jobsOf(id)).length === 0 ? true : undefined), 'the job')
+        const got = await t.call('GET', `/api/v4/memories/${id}`, { token: tok })
+        expect(got.body.embedding).toEqual(embedded)
+        expect((await logOf(tenant)).map((e) => e.type)).toEqual([
+          'memory.created',
+          'memory.embedding_complete',
+        ])
+      } finally {
+        await worker.stop()
+      }
     })
   })
 }

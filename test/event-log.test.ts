@@ -1,4 +1,5 @@
-// The event log: one event per committed change, per-tenant seq gap-free in commit order, on every backend.
+// The event log: the events of each committed change, per-tenant seq gap-free in commit order, on every
+// backend. A create or content edit logs its change, then (embedded inline) its embedding_complete.
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { asc, eq } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
@@ -32,7 +33,7 @@ for (const backend of backends) {
         .where(eq(events.tenantId, tenantId))
         .orderBy(asc(events.seq))
 
-    test('50 concurrent creates: exactly one event each, seq 1..50 without gaps', async () => {
+    test('50 concurrent creates: created then embedding_complete each, seq 1..100 without gaps', async () => {
       const tenant = t.tenant()
       const tok = await t.token(tenant, 'alice')
       const results = await Promise.all(
@@ -45,12 +46,17 @@ for (const backend of backends) {
       )
       expect(results.every((r) => r.status === 201)).toBe(true)
       const log = await logOf(tenant)
-      expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1))
-      expect(log.every((e) => e.type === 'memory.created')).toBe(true)
-      expect(new Set(log.map((e) => e.memoryId))).toEqual(new Set(results.map((r) => r.body.id)))
-      for (const e of log) {
+      expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))
+      const created = log.filter((_, i) => i % 2 === 0)
+      expect(created.every((e) => e.type === 'memory.created')).toBe(true)
+      expect(new Set(created.map((e) => e.memoryId))).toEqual(
+        new Set(results.map((r) => r.body.id)),
+      )
+      for (const [i, e] of created.entries()) {
         const memory = (e.payload as { memory: { id: string } }).memory
         expect(memory.id).toBe(e.memoryId)
+        const next = log[2 * i + 1]
+        expect([next?.type, next?.memoryId]).toEqual(['memory.embedding_complete', e.memoryId])
       }
     })
 
@@ -69,7 +75,7 @@ for (const backend of backends) {
       expect(results.map((r) => r.body.content)).toEqual(results.map((_, i) => `c${i}`))
       for (const [k, tenant] of tenants.entries()) {
         const log = await logOf(tenant)
-        expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1))
+        expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
         const mine = results.filter((_, i) => i % 3 === k).map((r) => r.body.id)
         expect(new Set(log.map((e) => e.memoryId))).toEqual(new Set(mine))
       }
@@ -188,12 +194,14 @@ for (const backend of backends) {
       const log = await logOf(tenant)
       expect(log.map((e) => [e.seq, e.type, e.visibility])).toEqual([
         [1, 'memory.created', 'team'],
-        [2, 'memory.updated', 'team'],
-        [3, 'memory.updated', 'private'],
-        [4, 'memory.deleted', 'private'],
+        [2, 'memory.embedding_complete', 'team'],
+        [3, 'memory.updated', 'team'],
+        [4, 'memory.embedding_complete', 'team'],
+        [5, 'memory.updated', 'private'],
+        [6, 'memory.deleted', 'private'],
       ])
-      expect(log[2]?.payload).toMatchObject({ previousVisibility: 'team', memory: { version: 3 } })
-      expect(log[3]?.payload).toEqual({ memoryId: id })
+      expect(log[4]?.payload).toMatchObject({ previousVisibility: 'team', memory: { version: 3 } })
+      expect(log[5]?.payload).toEqual({ memoryId: id })
       expect(await database.db.select().from(memories).where(eq(memories.id, id))).toEqual([])
     })
 
@@ -203,8 +211,8 @@ for (const backend of backends) {
         const tok = await t.token(tenant, 'u')
         await t.call('POST', '/api/v4/memories', { token: tok, body: { content: tenant } })
       }
-      expect((await logOf(a)).map((e) => e.seq)).toEqual([1, 2])
-      expect((await logOf(b)).map((e) => e.seq)).toEqual([1])
+      expect((await logOf(a)).map((e) => e.seq)).toEqual([1, 2, 3, 4])
+      expect((await logOf(b)).map((e) => e.seq)).toEqual([1, 2])
     })
   })
 }

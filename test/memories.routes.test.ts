@@ -34,7 +34,7 @@ for (const backend of backends) {
         visibility: 'private',
         version: 1,
         ownerId: 'alice',
-        embedding: { status: 'pending' },
+        embedding: { status: 'ready', model: 'local-hash-64', dimensions: 64 },
       })
       expect(res.headers.get('location')).toBe(`/api/v4/memories/${res.body.id}`)
       expect(res.headers.get('etag')).toBe('"1"')

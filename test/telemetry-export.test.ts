@@ -1,5 +1,6 @@
 // OTLP/HTTP export from real server processes: metrics reach a collector, and one trace follows a
-// write from the HTTP request on one instance, through Redis, to the sockets on another.
+// write from the HTTP request on one instance, through Redis, to the sockets on another. The cluster
+// embeds through an HTTP embedder (served here), so each write's embedding is queued: its own trace.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { type Cluster, startCluster } from './harness/cluster.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
@@ -32,7 +33,18 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
   let receiver: OtlpReceiver
   let redis: PrivateRedis
   let cluster: Cluster
+  let embeddings: ReturnType<typeof Bun.serve>
   beforeAll(async () => {
+    embeddings = Bun.serve({
+      hostname: '127.0.0.1',
+      port: 0,
+      async fetch(req) {
+        const { input } = (await req.json()) as { input: string[] }
+        return Response.json({
+          data: input.map((s, index) => ({ index, embedding: [1, s.length] })),
+        })
+      },
+    })
     receiver = startOtlpReceiver()
     redis = await startPrivateRedis()
     cluster = await startCluster({
@@ -42,6 +54,7 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
       env: {
         EVENT_SYNC_INTERVAL_MS: '500',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        EMBEDDING_URL: `http://127.0.0.1:${embeddings.port}/v1/embeddings`,
         OTEL_METRIC_EXPORT_INTERVAL: '300',
         // The SDK's own batching knob: export spans within 100 ms instead of 5 s.
         OTEL_BSP_SCHEDULE_DELAY: '100',
@@ -52,6 +65,7 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
     await cluster?.stop()
     await redis?.stop()
     receiver?.stop()
+    embeddings?.stop(true)
   })
 
   test('one trace runs from the POST on instance 0 to the fan-out on instance 1', async () => {

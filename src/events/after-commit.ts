@@ -1,10 +1,10 @@
 // After commit: the one step between the event log and the bus. Every committed event, from a
-// memory change or a finished embedding, comes here once; it is published to the bus, and new
-// content wakes the embedding worker.
+// memory change or a finished embedding, comes here once; it is published to the bus, and content
+// left to embed wakes the embedding worker.
 import type { Bus } from '../bus/bus.ts'
 import type { Logger } from '../telemetry/logger.ts'
 import { producerSpan } from '../telemetry/spans.ts'
-import { type StoredEvent, toBusEvent } from './types.ts'
+import { type EventPayload, type StoredEvent, toBusEvent } from './types.ts'
 
 export interface AfterCommitOptions {
   bus: Pick<Bus, 'name' | 'publish'>
@@ -39,11 +39,18 @@ export function createAfterCommit(opts: AfterCommitOptions) {
         opts.onPublishFailed?.()
         log.warn('bus publish failed', { eventId: event.id, err })
       })
-      if (event.type === 'memory.created' || event.type === 'memory.updated') worker?.wake()
+      if (queuesEmbedding(event)) worker?.wake()
     },
     /** The embedding worker this instance runs (created after the app, which needs `committed`). */
     wakes(embeddingWorker: { wake(): void }): void {
       worker = embeddingWorker
     },
   }
+}
+
+/** A create or content edit whose memory was not embedded inline: a job waits for the worker. */
+function queuesEmbedding(event: StoredEvent): boolean {
+  if (event.type !== 'memory.created' && event.type !== 'memory.updated') return false
+  const { memory } = event.payload as EventPayload<'memory.created'>
+  return memory.embedding.status === 'pending'
 }

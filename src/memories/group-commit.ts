@@ -1,6 +1,6 @@
 // Group commit for creates: creates that arrive while this instance's create statements are in
 // flight share the next statement (their rows, jobs and events, one commit). Each caller still gets
-// its own event; a tenant's seqs follow arrival order within a statement, commit order across them.
+// its own events; a tenant's seqs follow arrival order within a statement, commit order across them.
 import type { Db } from '../db/database.ts'
 import { perDatabase } from '../db/per-database.ts'
 import type { StoredEvent } from '../events/types.ts'
@@ -14,7 +14,7 @@ const MAX_GROUP = 64
 
 interface Waiting {
   memory: NewMemory
-  resolve(event: StoredEvent): void
+  resolve(events: StoredEvent[]): void
   reject(err: unknown): void
 }
 
@@ -28,7 +28,7 @@ function groupCommitter(db: Db) {
         db,
         group.map((w) => w.memory),
       )
-      for (const [i, w] of group.entries()) w.resolve(events[i] as StoredEvent)
+      for (const [i, w] of group.entries()) w.resolve(events[i] as StoredEvent[])
     } catch (err) {
       if (group.length === 1) return (group[0] as Waiting).reject(err)
       // One bad create must not fail the others: each is tried alone and answered alone.
@@ -46,8 +46,8 @@ function groupCommitter(db: Db) {
     }
   }
 
-  /** Stores the memory with its embedding job and `memory.created` event; resolves once committed. */
-  return (memory: NewMemory): Promise<StoredEvent> =>
+  /** Stores the memory and its events (insertMemories); resolves with them once committed. */
+  return (memory: NewMemory): Promise<StoredEvent[]> =>
     new Promise((resolve, reject) => {
       queue.push({ memory, resolve, reject })
       next()

@@ -15,13 +15,11 @@ export function visibleTo(tenantId: string, userId: string): SQL {
   ) as SQL
 }
 
-/** A memory as first stored: version 1, its embedding still to come. */
-export type NewMemoryRow = MemoryRow & {
-  version: 1
-  embedding: null
-  embeddingStatus: 'pending'
-  embeddingModel: null
-}
+/** A memory as first stored: version 1, embedded already (ready) or with a job queued (pending). */
+export type NewMemoryRow = MemoryRow & { version: 1 } & (
+    | { embedding: number[]; embeddingStatus: 'ready'; embeddingModel: string }
+    | { embedding: null; embeddingStatus: 'pending'; embeddingModel: null }
+  )
 
 export interface NewMemory {
   row: NewMemoryRow
@@ -37,11 +35,12 @@ const MEMORY_COLUMNS = Object.entries(getTableColumns(memories)).map(
 )
 
 /**
- * New memories, their embedding jobs and their `memory.created` events in one statement: atomic
- * without a transaction, one round trip and one commit for the lot. Each tenant's counter is bumped
- * once, in tenant order (so concurrent statements cannot wait on each other in a cycle), and its
- * events get consecutive seqs in input order. Built once per database handle and run prepared:
- * building it per request cost the server more CPU than PostgreSQL spent running it.
+ * New memories and their events in one statement: atomic without a transaction, one round trip and
+ * one commit for the lot. Each memory logs `memory.created`, then, if it came embedded,
+ * `memory.embedding_complete`; one not embedded gets an embedding job instead. Each tenant's counter
+ * is bumped once, in tenant order (so concurrent statements cannot wait on each other in a cycle),
+ * and its events get consecutive seqs in input order. Built once per database handle and run
+ * prepared: building it per request cost the server more CPU than PostgreSQL spent running it.
  */
 const createStatement = perDatabase((db) => {
   const col = (name: string) => sql.raw(`input.${name}`)
@@ -49,7 +48,7 @@ const createStatement = perDatabase((db) => {
   const input = db
     .$with('input', {})
     .as(
-      sql`select x.ord, x.event_id, x.payload, x.trace, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, payload jsonb, trace text, memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
+      sql`select x.ord, x.event_id, x.embedded_event_id, x.payload, x.trace, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, embedded_event_id uuid, payload jsonb, trace text, memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
     )
   // Every column of the table, read from the input rows, in the table's order.
   const memoryColumns = Object.fromEntries(
@@ -75,42 +74,60 @@ const createStatement = perDatabase((db) => {
             lastError: sql`null::text`,
             trace: col('trace'),
           })
-          .from(sql`input`) as never,
+          .from(sql`input`)
+          .where(sql`input.embedding is null`) as never,
       )
       .returning({ memoryId: embeddingJobs.memoryId }),
   )
+  // The events to log: each memory's `memory.created` (n = 0) and, if embedded, its
+  // `memory.embedding_complete` (n = 1), ordered memory by memory.
+  const toLog = db.$with('to_log', {}).as(sql`
+    select input.ord * 2 + k.n as ord, k.type, input.tenant_id, input.id, input.owner_id, input.visibility,
+      case k.n when 0 then input.event_id else input.embedded_event_id end as event_id,
+      case k.n when 0 then input.payload else jsonb_build_object('memoryId', input.id,
+        'model', input.embedding_model, 'dimensions', cardinality(input.embedding)) end as payload
+    from input cross join lateral (values (0, 'memory.created'), (1, 'memory.embedding_complete')) as k(n, type)
+    where k.n = 0 or input.embedding is not null`)
+  const logged = (name: string) => sql.raw(`to_log.${name}`)
   return appendManyStatement(db, {
-    before: [input, newMemories, newJobs],
-    from: sql`input`,
+    before: [input, newMemories, newJobs, toLog],
+    from: sql`to_log`,
     columns: {
-      ord: col('ord'),
-      id: col('event_id'),
-      tenantId: col('tenant_id'),
-      type: sql`'memory.created'`,
-      memoryId: col('id'),
-      ownerId: col('owner_id'),
-      visibility: col('visibility'),
-      payload: col('payload'),
+      ord: logged('ord'),
+      id: logged('event_id'),
+      tenantId: logged('tenant_id'),
+      type: logged('type'),
+      memoryId: logged('id'),
+      ownerId: logged('owner_id'),
+      visibility: logged('visibility'),
+      payload: logged('payload'),
     },
   }).prepare('memory_create')
 })
 
-/** Stores new memories with their embedding jobs and events; the events in input order. */
-export async function insertMemories(db: Db, items: NewMemory[]): Promise<StoredEvent[]> {
+/**
+ * Stores new memories with their events (and jobs, for those not embedded); per memory, in input
+ * order, its events in seq order: `memory.created`, then `memory.embedding_complete` if embedded.
+ */
+export async function insertMemories(db: Db, items: NewMemory[]): Promise<StoredEvent[][]> {
   const input = items.map((m, ord) => ({
     ord,
     event_id: Bun.randomUUIDv7(),
+    embedded_event_id: m.row.embedding ? Bun.randomUUIDv7() : null,
     payload: m.payload,
     trace: m.trace,
     memory: storedColumns(m.row),
   }))
   const logged = await createStatement(db).execute({ input: JSON.stringify(input) })
   const byId = new Map(logged.map((e) => [e.id, e]))
-  return input.map((i) => {
-    const event = byId.get(i.event_id)
+  const find = (id: string) => {
+    const event = byId.get(id)
     if (!event) throw new Error('memory insert returned no event')
     return event
-  })
+  }
+  return input.map((i) =>
+    i.embedded_event_id ? [find(i.event_id), find(i.embedded_event_id)] : [find(i.event_id)],
+  )
 }
 
 /** A row as the table's column names and JSON values (what jsonb_populate_record reads). */

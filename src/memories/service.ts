@@ -18,6 +18,7 @@ import { activeTraceparent, dbSpan } from '../telemetry/spans.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { toMemoryDto } from './dto.ts'
 import type { Embedder } from './embedder/embedder.ts'
+import { deleteJob } from './embedding-jobs.ts'
 import { createIn } from './group-commit.ts'
 import {
   deleteMemoryRow,
@@ -55,17 +56,15 @@ export async function createMemory(
     metadata: input.metadata ?? {},
     visibility: input.visibility ?? 'private',
     version: 1,
-    embedding: null,
-    embeddingStatus: 'pending',
-    embeddingModel: null,
+    ...embeddingColumns(deps.embedder, await embedInline(deps.embedder, input.content)),
     createdAt: now,
     updatedAt: now,
   }
   const memory = toMemoryDto(row)
-  const event = await dbSpan('memory.create', () =>
+  const events = await dbSpan('memory.create', () =>
     createIn(deps.db)({ row, payload: { memory }, trace: activeTraceparent() ?? null }),
   )
-  deps.afterCommit(event)
+  for (const event of events) deps.afterCommit(event)
   return memory
 }
 
@@ -124,7 +123,7 @@ export async function updateMemory(
   expectedVersion?: number,
 ): Promise<MemoryJson> {
   const now = new Date()
-  const { memory, event } = await dbSpan('memory.update', () =>
+  const { memory, events } = await dbSpan('memory.update', () =>
     deps.db.transaction(async (tx) => {
       const current = await lockMemory(tx, p.tenantId, id)
       if (!current || !canEdit(p, current)) throw notFound('Memory')
@@ -138,28 +137,38 @@ export async function updateMemory(
       if (expectedVersion !== undefined && expectedVersion !== current.version) {
         throw versionConflict('Memory', current.version)
       }
-      const contentChanged = patch.content !== undefined && patch.content !== current.content
+      const content = patch.content
+      const contentChanged = content !== undefined && content !== current.content
+      const vector = contentChanged ? await embedInline(deps.embedder, content) : undefined
       const row = await updateMemoryRow(tx, id, {
         ...(patch.title !== undefined ? { title: patch.title } : {}),
         ...(patch.content !== undefined ? { content: patch.content } : {}),
         ...(patch.tags !== undefined ? { tags: dedupe(patch.tags) } : {}),
         ...(patch.metadata !== undefined ? { metadata: patch.metadata } : {}),
         ...(patch.visibility !== undefined ? { visibility: patch.visibility } : {}),
-        ...(contentChanged
-          ? { embedding: null, embeddingStatus: 'pending' as const, embeddingModel: null }
-          : {}),
+        ...(contentChanged ? embeddingColumns(deps.embedder, vector) : {}),
         updatedAt: now,
       })
-      if (contentChanged) await enqueueEmbedding(tx, row.id, row.tenantId, now)
+      // A job still queued for earlier content is dropped when the new content came embedded.
+      if (contentChanged && vector) await deleteJob(tx, row.id)
+      else if (contentChanged) await enqueueEmbedding(tx, row.id, row.tenantId, now)
       const memory = toMemoryDto(row)
-      const event = await appendEvent(tx, subjectOf(row), {
-        type: 'memory.updated',
-        payload: { memory, previousVisibility: current.visibility },
-      })
-      return { memory, event }
+      const events = [
+        await appendEvent(tx, subjectOf(row), {
+          type: 'memory.updated',
+          payload: { memory, previousVisibility: current.visibility },
+        }),
+      ]
+      if (vector) {
+        const payload = { memoryId: row.id, model: deps.embedder.model, dimensions: vector.length }
+        events.push(
+          await appendEvent(tx, subjectOf(row), { type: 'memory.embedding_complete', payload }),
+        )
+      }
+      return { memory, events }
     }),
   )
-  deps.afterCommit(event)
+  for (const event of events) deps.afterCommit(event)
   return memory
 }
 
@@ -214,6 +223,24 @@ export async function searchMemories(
     data: hits.map((h) => ({ memory: toMemoryDto(h.row), score: h.score })),
     model: deps.embedder.model,
   }
+}
+
+/**
+ * The content's vector, when the embedder embeds inline (see Embedder.embedsInline). Undefined
+ * leaves it to the embedding worker: always for an embedder behind a network, and for an inline
+ * one that failed (the worker retries it and logs the failures).
+ */
+async function embedInline(embedder: Embedder, content: string): Promise<number[] | undefined> {
+  if (!embedder.embedsInline) return undefined
+  const [vector] = await embedder.embed([content]).catch(() => [])
+  return vector
+}
+
+/** A memory's embedding columns: stored with its vector, or pending until the worker's result. */
+function embeddingColumns(embedder: Embedder, vector: number[] | undefined) {
+  return vector
+    ? { embedding: vector, embeddingStatus: 'ready' as const, embeddingModel: embedder.model }
+    : { embedding: null, embeddingStatus: 'pending' as const, embeddingModel: null }
 }
 
 function subjectOf(row: {

@@ -12,6 +12,7 @@ export interface HttpEmbedderOptions {
 export function createHttpEmbedder(opts: HttpEmbedderOptions): Embedder {
   return {
     model: opts.model,
+    embedsInline: false,
     async embed(texts) {
       if (texts.length === 0) return []
       const res = await fetch(opts.url, {

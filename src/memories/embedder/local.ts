@@ -8,6 +8,7 @@ import { type Embedder, normalize } from './embedder.ts'
 export function createLocalEmbedder(dimensions: number): Embedder {
   return {
     model: `local-hash-${dimensions}`,
+    embedsInline: true,
     embed: async (texts) => texts.map((text) => embedOne(text, dimensions)),
   }
 }
