@@ -127,14 +127,18 @@ export const settings = {
     str,
   ),
   EMBEDDING_URL: setting(
-    'OpenAI-compatible embeddings endpoint (…/v1/embeddings); unset uses the local embedder',
+    'OpenAI-compatible embeddings endpoint (…/v1/embeddings), called by the embedding worker; unset uses the local embedder, which embeds in the write itself',
     undefined,
     url('http:', 'https:'),
   ),
   EMBEDDING_MODEL: setting('Model name sent to EMBEDDING_URL', 'text-embedding-3-small', str),
   EMBEDDING_API_KEY: setting('Bearer key sent to EMBEDDING_URL', undefined, str),
   EMBEDDING_DIMENSIONS: setting('Vector size of the local embedder', '256', int(8, 4096)),
-  EMBEDDING_BATCH_SIZE: setting('Memories embedded per request to the embedder', '16', int(1, 256)),
+  EMBEDDING_BATCH_SIZE: setting(
+    'Memories embedded per request to the embedder (the worker’s batches)',
+    '16',
+    int(1, 256),
+  ),
   WEBSOCKET_MAX_CONNECTIONS: setting(
     'WebSocket connections per instance; more are refused with 503',
     '10000',
