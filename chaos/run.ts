@@ -20,6 +20,12 @@ if (chosen.length === 0) {
   process.exit(2)
 }
 
+// A bare --json would write to a file named "true": the file is required.
+if (flags.get('json') === 'true') {
+  console.error('--json needs a file: --json FILE (the verdicts are printed on stdout too)')
+  process.exit(2)
+}
+
 const verdicts: Verdict[] = []
 for (const def of chosen) {
   console.error(`${def.name}: ${def.description}`)

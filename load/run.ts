@@ -37,6 +37,11 @@ if (!scenarioNames.includes(name)) {
   console.error(`usage: bun load/run.ts <${scenarioNames.join('|')}> [options]`)
   process.exit(2)
 }
+// A bare --json would write to a file named "true": the file is required.
+if (flags.get('json') === 'true') {
+  console.error('--json needs a file: --json FILE (the outcomes are printed on stdout too)')
+  process.exit(2)
+}
 const num = (k: string) => (flags.has(k) ? Number(flags.get(k)) : undefined)
 const overrides: Partial<Params> = Object.fromEntries(
   Object.entries({
