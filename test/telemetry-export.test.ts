@@ -1,9 +1,15 @@
 // OTLP/HTTP export from real server processes: metrics reach a collector, and one trace follows a
 // write from the HTTP request on one instance, through Redis, to the sockets on another. The cluster
-// embeds through an HTTP embedder (served here), so each write's embedding is queued: its own trace.
+// embeds through an HTTP embedder (served here), so each write's embedding is queued: its own trace;
+// a server with the local embedder publishes a write's embedding_complete in the write's trace.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { signToken } from '../src/auth/jwt.ts'
 import { type Cluster, startCluster } from './harness/cluster.ts'
 import { type PrivateRedis, redisServerPath, startPrivateRedis } from './harness/redis.ts'
+import { type RunningServer, startServer } from './harness/server.ts'
 import { freshPostgresUrl } from './support/db.ts'
 import { postgresUrl } from './support/env.ts'
 import { serverLogLines } from './support/logs.ts'
@@ -240,5 +246,65 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
     expect(span.attributes['puo.event.source']).toBe('log')
     await bob.close()
     await redis.start()
+  }, 60_000)
+})
+
+describe('OTLP export, local embedder', () => {
+  const secret = crypto.randomUUID() + crypto.randomUUID()
+  let receiver: OtlpReceiver
+  let server: RunningServer
+  beforeAll(async () => {
+    receiver = startOtlpReceiver()
+    server = await startServer({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-otlp-')),
+      DATABASE_URL: '',
+      JWT_SECRET: secret,
+      INSTANCE_ID: 'solo',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    })
+  }, 90_000)
+  afterAll(async () => {
+    await server?.stop()
+    receiver?.stop()
+  })
+
+  test('a write embedded in itself publishes and fans out its embedding_complete in its own trace', async () => {
+    const token = (userId: string) => signToken(secret, { tenantId: 'inline', userId })
+    const bob = await openSocket(
+      `${server.url.replace('http', 'ws')}/api/v4/ws?token=${await token('bob')}`,
+    )
+    await bob.subscribe('memories')
+    const traceId = crypto.randomUUID().replaceAll('-', '')
+    const res = await fetch(`${server.url}/api/v4/memories`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await token('alice')}`,
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${'ef'.repeat(8)}-01`,
+      },
+      body: JSON.stringify({ content: 'embedded at once', visibility: 'team' }),
+    })
+    expect(res.status).toBe(201)
+    await bob.waitFor((f) => f.type === 'memory.embedding_complete')
+    await bob.close()
+    const inTrace = (pred: (s: ReceivedSpan) => boolean) =>
+      receiver.spans.filter((s) => s.traceId === traceId && pred(s))
+    const fanOut = await until(
+      'the embedding_complete fan-out in the write’s trace',
+      () =>
+        inTrace((s) => s.kind === CONSUMER && s.name === 'fan-out memory.embedding_complete')[0],
+    )
+    const [request] = inTrace((s) => s.kind === SERVER)
+    const publishes = inTrace((s) => s.kind === PRODUCER)
+    expect(publishes.map((s) => s.name).sort()).toEqual([
+      'publish memory.created',
+      'publish memory.embedding_complete',
+    ])
+    for (const p of publishes) expect(p.parentSpanId).toBe(request?.spanId as string)
+    const published = publishes.find((s) => s.name === 'publish memory.embedding_complete')
+    expect(fanOut.parentSpanId).toBe(published?.spanId as string)
+    // Nothing was queued: no worker span is linked to this write.
+    expect(receiver.spans.filter((s) => s.links.some((l) => l.traceId === traceId))).toEqual([])
   }, 60_000)
 })
