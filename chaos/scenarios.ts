@@ -152,12 +152,13 @@ export const scenarios: ScenarioDef[] = [
           )
         }),
       )
+      // Each prints {"ready": true} once subscribed and then stops reading: the fault starts there,
+      // after its interpreter's start-up, which is not the fault being measured.
+      const outputs = await Promise.all(slow.map((p) => readyOutput(p.stdout)))
       const mark2 = clients.map((c) => c.latencies.length)
       await seconds(size.faultS)
       const during = clients.flatMap((c, i) => c.latencies.slice(mark2[i]))
-      const results = await Promise.all(
-        slow.map(async (p) => lastJson(await new Response(p.stdout).text())),
-      )
+      const results = await Promise.all(outputs.map(async (o) => lastJson(await o.rest())))
       const closedWith1013 = results.filter((r) => r?.close_code === 1013).length
       const p99Before = percentile(baseline, 99)
       const p99During = percentile(during, 99)
@@ -175,6 +176,25 @@ export const scenarios: ScenarioDef[] = [
 ]
 
 const slowConsumer = new URL('../test/clients/slow_consumer.py', import.meta.url).pathname
+
+/** Reads a slow consumer's stdout up to its "ready" line; `rest()` reads on to the end (all of it). */
+async function readyOutput(stdout: ReadableStream<Uint8Array>) {
+  const reader = stdout.getReader()
+  const decoder = new TextDecoder()
+  let text = ''
+  const more = async () => {
+    const { value, done } = await reader.read()
+    if (!done) text += decoder.decode(value, { stream: true })
+    return !done
+  }
+  while (!text.includes('"ready"') && (await more())) {}
+  return {
+    async rest(): Promise<string> {
+      while (await more()) {}
+      return text
+    },
+  }
+}
 
 function lastJson(out: string): { close_code?: number } | undefined {
   const lines = out.trim().split('\n')
