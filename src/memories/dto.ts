@@ -1,5 +1,7 @@
-// The memory as clients see it (protocol/memory.ts), built from a database row.
+// The memory as clients see it (protocol/memory.ts), built from a database row; and the data of
+// the `memory.embedding_complete` event of a memory embedded in its write.
 import type { MemoryRow } from '../db/schema.ts'
+import type { EventPayload } from '../events/types.ts'
 import type { MemoryJson } from '../protocol/memory.ts'
 
 export function toMemoryDto(row: MemoryRow): MemoryJson {
@@ -21,4 +23,12 @@ export function toMemoryDto(row: MemoryRow): MemoryJson {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   }
+}
+
+export function embeddingCompleteOf(
+  memoryId: string,
+  model: string,
+  vector: readonly number[],
+): EventPayload<'memory.embedding_complete'> {
+  return { memoryId, model, dimensions: vector.length }
 }

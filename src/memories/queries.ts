@@ -6,6 +6,7 @@ import { embeddingJobs, type MemoryRow, memories, type Visibility } from '../db/
 import { appendManyStatement } from '../events/log.ts'
 import type { EventPayload, StoredEvent } from '../events/types.ts'
 import { activeTraceparent } from '../telemetry/spans.ts'
+import { embeddingCompleteOf } from './dto.ts'
 
 /** Rows this user may read in this tenant: team rows, and their own private rows. */
 export function visibleTo(tenantId: string, userId: string): SQL {
@@ -48,7 +49,7 @@ const createStatement = perDatabase((db) => {
   const input = db
     .$with('input', {})
     .as(
-      sql`select x.ord, x.event_id, x.embedded_event_id, x.payload, x.trace, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, embedded_event_id uuid, payload jsonb, trace text, memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
+      sql`select x.ord, x.event_id, x.payload, x.embedded_event_id, x.embedded_payload, x.trace, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, payload jsonb, embedded_event_id uuid, embedded_payload jsonb, trace text, memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
     )
   // Every column of the table, read from the input rows, in the table's order.
   const memoryColumns = Object.fromEntries(
@@ -84,10 +85,9 @@ const createStatement = perDatabase((db) => {
   const toLog = db.$with('to_log', {}).as(sql`
     select input.ord * 2 + k.n as ord, k.type, input.tenant_id, input.id, input.owner_id, input.visibility,
       case k.n when 0 then input.event_id else input.embedded_event_id end as event_id,
-      case k.n when 0 then input.payload else jsonb_build_object('memoryId', input.id,
-        'model', input.embedding_model, 'dimensions', cardinality(input.embedding)) end as payload
+      case k.n when 0 then input.payload else input.embedded_payload end as payload
     from input cross join lateral (values (0, 'memory.created'), (1, 'memory.embedding_complete')) as k(n, type)
-    where k.n = 0 or input.embedding is not null`)
+    where k.n = 0 or input.embedded_event_id is not null`)
   const logged = (name: string) => sql.raw(`to_log.${name}`)
   return appendManyStatement(db, {
     before: [input, newMemories, newJobs, toLog],
@@ -110,13 +110,18 @@ const createStatement = perDatabase((db) => {
  * order, its events in seq order: `memory.created`, then `memory.embedding_complete` if embedded.
  */
 export async function insertMemories(db: Db, items: NewMemory[]): Promise<StoredEvent[][]> {
-  const input = items.map((m, ord) => ({
+  const input = items.map(({ row, payload, trace }, ord) => ({
     ord,
     event_id: Bun.randomUUIDv7(),
-    embedded_event_id: m.row.embedding ? Bun.randomUUIDv7() : null,
-    payload: m.payload,
-    trace: m.trace,
-    memory: storedColumns(m.row),
+    payload,
+    ...(row.embedding
+      ? {
+          embedded_event_id: Bun.randomUUIDv7(),
+          embedded_payload: embeddingCompleteOf(row.id, row.embeddingModel, row.embedding),
+        }
+      : { embedded_event_id: null, embedded_payload: null }),
+    trace,
+    memory: storedColumns(row),
   }))
   const logged = await createStatement(db).execute({ input: JSON.stringify(input) })
   const byId = new Map(logged.map((e) => [e.id, e]))

@@ -16,7 +16,7 @@ import { parseInstant } from '../input/instant.ts'
 import type { MemoryJson } from '../protocol/memory.ts'
 import { activeTraceparent, dbSpan } from '../telemetry/spans.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { toMemoryDto } from './dto.ts'
+import { embeddingCompleteOf, toMemoryDto } from './dto.ts'
 import type { Embedder } from './embedder/embedder.ts'
 import { deleteJob } from './embedding-jobs.ts'
 import { createIn } from './group-commit.ts'
@@ -160,7 +160,7 @@ export async function updateMemory(
         }),
       ]
       if (vector) {
-        const payload = { memoryId: row.id, model: deps.embedder.model, dimensions: vector.length }
+        const payload = embeddingCompleteOf(row.id, deps.embedder.model, vector)
         events.push(
           await appendEvent(tx, subjectOf(row), { type: 'memory.embedding_complete', payload }),
         )
