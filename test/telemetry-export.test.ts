@@ -35,6 +35,22 @@ async function until<T>(
   }
 }
 
+/** Creates a team memory with a traceparent of a new trace whose parent span is `parentSpan`; its trace id. */
+async function tracedCreate(url: string, token: string, content: string, parentSpan: string) {
+  const traceId = crypto.randomUUID().replaceAll('-', '')
+  const res = await fetch(`${url}/api/v4/memories`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      traceparent: `00-${traceId}-${parentSpan}-01`,
+    },
+    body: JSON.stringify({ content, visibility: 'team' }),
+  })
+  expect(res.status).toBe(201)
+  return traceId
+}
+
 describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP export', () => {
   let receiver: OtlpReceiver
   let redis: PrivateRedis
@@ -80,17 +96,12 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
       `${url1.replace('http', 'ws')}/api/v4/ws?token=${await cluster.token('traced', 'bob')}`,
     )
     await bob.subscribe('memories')
-    const traceId = crypto.randomUUID().replaceAll('-', '')
-    const res = await fetch(`${url0}/api/v4/memories`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await cluster.token('traced', 'alice')}`,
-        'content-type': 'application/json',
-        traceparent: `00-${traceId}-${'ab'.repeat(8)}-01`,
-      },
-      body: JSON.stringify({ content: 'follow me', visibility: 'team' }),
-    })
-    expect(res.status).toBe(201)
+    const traceId = await tracedCreate(
+      url0,
+      await cluster.token('traced', 'alice'),
+      'follow me',
+      'ab'.repeat(8),
+    )
     await bob.waitFor((f) => f.type === 'memory.created')
     await bob.close()
 
@@ -137,17 +148,12 @@ describe.skipIf(postgresUrl === undefined || redisServerPath === null)('OTLP exp
       `${url1.replace('http', 'ws')}/api/v4/ws?token=${await cluster.token('linked', 'bob')}`,
     )
     await bob.subscribe('memories')
-    const traceId = crypto.randomUUID().replaceAll('-', '')
-    const res = await fetch(`${url0}/api/v4/memories`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await cluster.token('linked', 'alice')}`,
-        'content-type': 'application/json',
-        traceparent: `00-${traceId}-${'cd'.repeat(8)}-01`,
-      },
-      body: JSON.stringify({ content: 'embed me', visibility: 'team' }),
-    })
-    expect(res.status).toBe(201)
+    const traceId = await tracedCreate(
+      url0,
+      await cluster.token('linked', 'alice'),
+      'embed me',
+      'cd'.repeat(8),
+    )
     await bob.waitFor((f) => f.type === 'memory.embedding_complete')
     await bob.close()
     const write = await until('the write', () =>
@@ -275,17 +281,12 @@ describe('OTLP export, local embedder', () => {
       `${server.url.replace('http', 'ws')}/api/v4/ws?token=${await token('bob')}`,
     )
     await bob.subscribe('memories')
-    const traceId = crypto.randomUUID().replaceAll('-', '')
-    const res = await fetch(`${server.url}/api/v4/memories`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${await token('alice')}`,
-        'content-type': 'application/json',
-        traceparent: `00-${traceId}-${'ef'.repeat(8)}-01`,
-      },
-      body: JSON.stringify({ content: 'embedded at once', visibility: 'team' }),
-    })
-    expect(res.status).toBe(201)
+    const traceId = await tracedCreate(
+      server.url,
+      await token('alice'),
+      'embedded at once',
+      'ef'.repeat(8),
+    )
     await bob.waitFor((f) => f.type === 'memory.embedding_complete')
     await bob.close()
     const inTrace = (pred: (s: ReceivedSpan) => boolean) =>
