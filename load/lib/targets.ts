@@ -132,7 +132,7 @@ function peerTarget(name: 'raw-bun' | 'socketio', servers: ServerProcess[], url:
     },
     describe: () =>
       name === 'raw-bun'
-        ? 'raw Bun.serve + topics (no database, no auth)'
+        ? `raw Bun.serve + topics (no database, no auth${process.env.RAW_BUN_FRAMES === 'puo' ? ", PUO Memo's two frames per write" : ''})`
         : 'Socket.IO 4 on Node (rooms, WebSocket only)',
     async stop() {
       for (const s of servers) s.proc.kill('SIGTERM')

@@ -7,11 +7,50 @@
 // Socket:  GET /ws?tenant=T&user=U  → {"type":"connected"}; client sends {"type":"subscribe"} →
 //          {"type":"subscribed"}; every publish to the tenant arrives as a memory.created frame.
 // Publish: POST /publish {"tenant":"T","content":"…"} → 201; fans out to the tenant's topic.
+//
+// RAW_BUN_FRAMES=puo publishes, per write, what PUO Memo sends with its local embedder: a
+// memory.created frame carrying a whole memory, then its memory.embedding_complete, back to back.
+// The default (minimal) is one small frame per write. Comparing the two separates the cost of PUO
+// Memo's frames (their size and number) from the cost of its write path.
 interface Data {
   tenant: string
 }
 
 let seq = 0
+const isPuoShaped = process.env.RAW_BUN_FRAMES === 'puo'
+
+/** The frames one write publishes, in order. */
+function framesOf(tenant: string, content: string): string[] {
+  const timestamp = new Date().toISOString()
+  if (!isPuoShaped) {
+    const memory = { content, visibility: 'team' }
+    return [frame('memory.created', timestamp, { memory })]
+  }
+  const id = Bun.randomUUIDv7()
+  const model = 'local-hash-256'
+  const memory = {
+    id,
+    tenantId: tenant,
+    ownerId: 'writer',
+    title: null,
+    content,
+    tags: [],
+    metadata: {},
+    visibility: 'team',
+    version: 1,
+    embedding: { status: 'ready', model, dimensions: 256 },
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }
+  return [
+    frame('memory.created', timestamp, { memory }),
+    frame('memory.embedding_complete', timestamp, { memoryId: id, model, dimensions: 256 }),
+  ]
+}
+
+function frame(type: string, timestamp: string, data: object): string {
+  return JSON.stringify({ id: crypto.randomUUID(), type, seq: ++seq, timestamp, data })
+}
 const server = Bun.serve<Data>({
   hostname: process.env.HOST ?? '127.0.0.1',
   port: Number(process.env.PORT ?? 0),
@@ -25,14 +64,7 @@ const server = Bun.serve<Data>({
     }
     if (url.pathname === '/publish' && req.method === 'POST') {
       const { tenant, content } = (await req.json()) as { tenant: string; content: string }
-      const frame = JSON.stringify({
-        id: crypto.randomUUID(),
-        type: 'memory.created',
-        seq: ++seq,
-        timestamp: new Date().toISOString(),
-        data: { memory: { content, visibility: 'team' } },
-      })
-      srv.publish(`m/${tenant}`, frame)
+      for (const f of framesOf(tenant, content)) srv.publish(`m/${tenant}`, f)
       return new Response(null, { status: 201 })
     }
     if (url.pathname === '/health') return Response.json({ status: 'ok' })
