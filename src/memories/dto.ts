@@ -1,5 +1,5 @@
 // The memory as clients see it (protocol/memory.ts), built from a database row; and the data of
-// the `memory.embedding_complete` event of a memory embedded in its write.
+// the `memory.embedding_complete` event of a memory just embedded (in its write or by the worker).
 import type { MemoryRow } from '../db/schema.ts'
 import type { EventPayload } from '../events/types.ts'
 import type { MemoryJson } from '../protocol/memory.ts'

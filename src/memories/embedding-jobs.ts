@@ -5,6 +5,7 @@ import { perDatabase } from '../db/per-database.ts'
 import { embeddingJobs, memories } from '../db/schema.ts'
 import { appendManyStatement } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
+import { embeddingCompleteOf } from './dto.ts'
 
 export interface ClaimedJob {
   memoryId: string
@@ -118,6 +119,7 @@ const finishStatement = perDatabase((db) => {
         contentHash: sql<string>`r->>'contentHash'`.as('content_hash'),
         vector: sql<number[]>`(r->>'vector')::real[]`.as('vector'),
         eventId: sql<string>`(r->>'eventId')::uuid`.as('event_id'),
+        payload: sql`r->'payload'`.as('payload'),
       })
       .from(sql`jsonb_array_elements(${p('results')}::jsonb) as r`),
   )
@@ -161,7 +163,7 @@ const finishStatement = perDatabase((db) => {
       memoryId: sql`done.id`,
       ownerId: sql`done.owner_id`,
       visibility: sql`done.visibility`,
-      payload: sql`jsonb_build_object('memoryId', done.id, 'model', ${p('model')}::text, 'dimensions', cardinality(results.vector))`,
+      payload: sql`results.payload`,
     },
   }).prepare('embedding_finish')
 })
@@ -178,6 +180,7 @@ export async function finishJobs(
     contentHash: r.contentHash,
     vector: `{${r.vector.join(',')}}`,
     eventId: Bun.randomUUIDv7(),
+    payload: embeddingCompleteOf(r.memoryId, model, r.vector),
   }))
   const logged = await finishStatement(db).execute({ model, results: JSON.stringify(rows) })
   return logged.sort((a, b) => a.seq - b.seq)
