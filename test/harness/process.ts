@@ -54,6 +54,8 @@ export async function spawnListening(cmd: string[], opts: SpawnOptions): Promise
   const timeoutMs = opts.timeoutMs ?? 60_000
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
+      // Not left running: nothing else holds it once this rejects (outside a test run's teardown).
+      proc.kill('SIGKILL')
       reject(new Error(`no "listening" within ${timeoutMs} ms:\n${seen.join('\n')}`))
     }, timeoutMs)
     ;(async () => {
