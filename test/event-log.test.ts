@@ -5,6 +5,7 @@ import { asc, eq } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
 import { events, memories } from '../src/db/schema.ts'
 import { appendEvent } from '../src/events/log.ts'
+import { currentSeqs } from '../src/events/read.ts'
 import { createIn } from '../src/memories/group-commit.ts'
 import { buildTestApp, type TestApp } from './support/app.ts'
 import { backends } from './support/db.ts'
@@ -213,6 +214,29 @@ for (const backend of backends) {
       }
       expect((await logOf(a)).map((e) => e.seq)).toEqual([1, 2, 3, 4])
       expect((await logOf(b)).map((e) => e.seq)).toEqual([1, 2])
+    })
+
+    test('current seqs of many tenants at once: each its own, unknown tenants absent, any characters', async () => {
+      // Tenant ids are opaque: quotes, commas, braces and backslashes must reach the query intact.
+      const odd = ['a,b', 'q"uote', '{brace}', 'back\\slash', 'sp ace', 'NULL'].map(
+        (s) => `${t.tenant()}${s}`,
+      )
+      const tenants = [...odd, ...Array.from({ length: 120 }, () => t.tenant())]
+      for (const [i, tenant] of tenants.entries()) {
+        for (let k = 0; k <= i % 3; k++) {
+          await appendEvent(database.db, subject(tenant), deleted(crypto.randomUUID()))
+        }
+      }
+      const unknown = t.tenant()
+      const seqs = await currentSeqs(database.db, [...tenants, unknown])
+      expect(seqs.size).toBe(tenants.length)
+      for (const [i, tenant] of tenants.entries()) expect(seqs.get(tenant)).toBe((i % 3) + 1)
+      expect(seqs.has(unknown)).toBe(false)
+      // Fewer tenants after more: the same statement answers any count.
+      expect(await currentSeqs(database.db, [tenants[4] as string])).toEqual(
+        new Map([[tenants[4] as string, 2]]),
+      )
+      expect(await currentSeqs(database.db, [])).toEqual(new Map())
     })
   })
 }

@@ -1,6 +1,7 @@
 // API key rows: create, list, revoke, look up by hash, note last use.
-import { and, desc, eq, inArray, isNotNull, isNull, lt, or } from 'drizzle-orm'
+import { and, desc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/database.ts'
+import { perDatabase } from '../db/per-database.ts'
 import { type ApiKeyRow, apiKeys } from '../db/schema.ts'
 
 export type NewApiKey = Omit<ApiKeyRow, 'revokedAt' | 'lastUsedAt'>
@@ -69,12 +70,23 @@ export async function touchApiKey(
     )
 }
 
+/** Revoked keys among ids given in one array parameter: one prepared shape for any number of ids. */
+const revokedStatement = perDatabase((db) =>
+  db
+    .select({ id: apiKeys.id })
+    .from(apiKeys)
+    .where(
+      and(
+        sql`${apiKeys.id} = any(${sql.placeholder('ids')}::uuid[])`,
+        isNotNull(apiKeys.revokedAt),
+      ),
+    )
+    .prepare('api_keys_revoked_read'),
+)
+
 /** Which of these key ids have been revoked (ids that match no key are left out). */
 export async function revokedAmong(db: Db, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return []
-  const rows = await db
-    .select({ id: apiKeys.id })
-    .from(apiKeys)
-    .where(and(inArray(apiKeys.id, [...ids]), isNotNull(apiKeys.revokedAt)))
+  const rows = await revokedStatement(db).execute({ ids: [...ids] })
   return rows.map((r) => r.id)
 }

@@ -1,7 +1,8 @@
 // The event log as the hub reads it (gap fill, resume), bound to a database.
-import { and, eq, inArray } from 'drizzle-orm'
+import { and, eq, sql } from 'drizzle-orm'
 import type { BusEvent } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
+import { perDatabase } from '../db/per-database.ts'
 import { memories } from '../db/schema.ts'
 import { currentSeqs, earliestSeq, readEvents, readLogEpoch } from './read.ts'
 
@@ -23,6 +24,20 @@ export interface EventLogReader {
   ): Promise<Map<string, { ownerId: string; visibility: string }>>
 }
 
+/** Owner and visibility of memories by id, the ids in one array parameter (one prepared shape). */
+const accessStatement = perDatabase((db) =>
+  db
+    .select({ id: memories.id, ownerId: memories.ownerId, visibility: memories.visibility })
+    .from(memories)
+    .where(
+      and(
+        eq(memories.tenantId, sql.placeholder('tenantId')),
+        sql`${memories.id} = any(${sql.placeholder('ids')}::uuid[])`,
+      ),
+    )
+    .prepare('memory_access_read'),
+)
+
 export function eventLogReader(db: Db): EventLogReader {
   let epoch: Promise<string> | undefined
   return {
@@ -39,10 +54,7 @@ export function eventLogReader(db: Db): EventLogReader {
     earliestSeq: (tenantId) => earliestSeq(db, tenantId),
     async memoryAccess(tenantId, ids) {
       if (ids.length === 0) return new Map()
-      const rows = await db
-        .select({ id: memories.id, ownerId: memories.ownerId, visibility: memories.visibility })
-        .from(memories)
-        .where(and(eq(memories.tenantId, tenantId), inArray(memories.id, ids)))
+      const rows = await accessStatement(db).execute({ tenantId, ids })
       return new Map(rows.map((r) => [r.id, { ownerId: r.ownerId, visibility: r.visibility }]))
     },
   }
