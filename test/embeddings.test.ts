@@ -43,6 +43,31 @@ describe('local embedder', () => {
     expect(dot(a as number[], a as number[])).toBeCloseTo(1, 5)
     expect(dot(a as number[], b as number[])).toBeGreaterThan(dot(a as number[], c as number[]))
   })
+
+  test('gives the vectors it always gave: stored vectors stay comparable with new ones', async () => {
+    // Fixed outputs: a change to the features or the hash would make search compare vectors of two
+    // different embedders under one model name.
+    const [ship, mixed, one, none] = await createLocalEmbedder(16).embed([
+      'Ship the sync API',
+      'Ünïcödé — 東京 café 𝒳y ok',
+      'a',
+      '',
+    ])
+    expect(ship).toEqual([
+      0.5669467095138409, 0.1889822365046136, -0.1889822365046136, 0, -0.3779644730092272, 0, 0,
+      -0.3779644730092272, 0, 0.1889822365046136, 0, -0.3779644730092272, -0.3779644730092272, 0, 0,
+      0,
+    ])
+    expect(mixed).toEqual([
+      -0.16222142113076254, -0.3244428422615251, -0.16222142113076254, 0, 0, -0.3244428422615251,
+      -0.3244428422615251, 0.3244428422615251, 0.16222142113076254, 0.16222142113076254,
+      0.48666426339228763, -0.3244428422615251, 0, 0, -0.3244428422615251, -0.16222142113076254,
+    ])
+    expect(one).toEqual([
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -0.4472135954999579, 0, 0, 0, 0, 0.8944271909999159,
+    ])
+    expect(none).toEqual(new Array(16).fill(0))
+  })
 })
 
 for (const backend of backends) {

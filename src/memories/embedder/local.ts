@@ -17,24 +17,30 @@ function embedOne(text: string, dimensions: number): number[] {
   const v = new Array<number>(dimensions).fill(0)
   const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
   for (const word of words) {
-    add(v, `w:${word}`, 1)
-    const padded = `^${word}$`
-    for (let i = 0; i + 3 <= padded.length; i++) add(v, `t:${padded.slice(i, i + 3)}`, 0.5)
+    let h = WORD
+    for (let i = 0; i < word.length; i++) h = mix(h, word.charCodeAt(i))
+    add(v, h >>> 0, 1)
+    // The trigrams of `^word$`, hashed in place: no string is built per feature.
+    const last = word.length + 1
+    const at = (k: number) => (k === 0 ? CARET : k === last ? DOLLAR : word.charCodeAt(k - 1))
+    for (let i = 0; i + 2 <= last; i++)
+      add(v, mix(mix(mix(TRIGRAM, at(i)), at(i + 1)), at(i + 2)) >>> 0, 0.5)
   }
   return normalize(v)
 }
 
-function add(v: number[], feature: string, weight: number): void {
-  const h = fnv1a(feature)
+/** Adds ±weight at the feature's hashed position (its sign from the hash's top bit). */
+function add(v: number[], h: number, weight: number): void {
   const i = h % v.length
   v[i] = (v[i] ?? 0) + (h & 0x80000000 ? -weight : weight)
 }
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
+// 32-bit FNV-1a over UTF-16 code units. A feature is a prefix (`w:` a word, `t:` a trigram) and its
+// characters; the hash state after each prefix is computed once.
+const mix = (h: number, c: number) => Math.imul(h ^ c, 0x01000193)
+const prefixed = (prefix: string) =>
+  [...prefix].reduce((h, c) => mix(h, c.charCodeAt(0)), 0x811c9dc5)
+const WORD = prefixed('w:')
+const TRIGRAM = prefixed('t:')
+const CARET = '^'.charCodeAt(0)
+const DOLLAR = '$'.charCodeAt(0)
