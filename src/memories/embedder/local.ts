@@ -21,10 +21,13 @@ function embedOne(text: string, dimensions: number): number[] {
     for (let i = 0; i < word.length; i++) h = mix(h, word.charCodeAt(i))
     add(v, h >>> 0, 1)
     // The trigrams of `^word$`, hashed in place: no string is built per feature.
-    const last = word.length + 1
-    const at = (k: number) => (k === 0 ? CARET : k === last ? DOLLAR : word.charCodeAt(k - 1))
-    for (let i = 0; i + 2 <= last; i++)
-      add(v, mix(mix(mix(TRIGRAM, at(i)), at(i + 1)), at(i + 2)) >>> 0, 0.5)
+    for (let i = 0; i + 2 <= word.length + 1; i++) {
+      const trigram = mix(
+        mix(mix(TRIGRAM, paddedAt(word, i)), paddedAt(word, i + 1)),
+        paddedAt(word, i + 2),
+      )
+      add(v, trigram >>> 0, 0.5)
+    }
   }
   return normalize(v)
 }
@@ -44,3 +47,8 @@ const WORD = prefixed('w:')
 const TRIGRAM = prefixed('t:')
 const CARET = '^'.charCodeAt(0)
 const DOLLAR = '$'.charCodeAt(0)
+
+/** Code unit k of `^word$`. */
+function paddedAt(word: string, k: number): number {
+  return k === 0 ? CARET : k === word.length + 1 ? DOLLAR : word.charCodeAt(k - 1)
+}
