@@ -5,7 +5,7 @@
 // Needs DATABASE_URL (an admin URL: each scenario creates and drops its own database), redis-server,
 // Debian's nginx and python3. Everything it starts it stops; the shared PostgreSQL is never stopped.
 import { writeFileSync } from 'node:fs'
-import { parseArgs } from '../src/cli/args.ts'
+import { flagsWithoutValue, parseArgs } from '../src/cli/args.ts'
 import { runScenario, type Verdict } from './lib/scenario.ts'
 import { scenarios } from './scenarios.ts'
 
@@ -21,7 +21,7 @@ if (chosen.length === 0) {
 }
 
 // A bare --json would write to a file named "true": the file is required.
-if (flags.get('json') === 'true') {
+if (flagsWithoutValue(flags, ['json']).length > 0) {
   console.error('--json needs a file: --json FILE (the verdicts are printed on stdout too)')
   process.exit(2)
 }

@@ -9,11 +9,11 @@
 //     --connections N --tenants N --rate N --duration S   override the definitions
 //     --server-cpus 0 --runner-cpus 1  pin the server(s) and this runner with taskset
 //     --env K=V,K=V                    extra PUO Memo server settings
-//     --server-flags "--cpu-prof-md --cpu-prof-dir=DIR"   runtime flags for PUO Memo (profiling)
+//     --server-flags="--cpu-prof-md --cpu-prof-dir=DIR"   runtime flags for PUO Memo (profiling; with =)
 //     --otlp-sink                      export traces and metrics to a local sink that accepts them all
 //     --json FILE                      also write the outcomes there
 import { writeFileSync } from 'node:fs'
-import { parseArgs } from '../src/cli/args.ts'
+import { flagsWithoutValue, parseArgs } from '../src/cli/args.ts'
 import { fdLimitOf } from '../test/harness/process.ts'
 import { comparison, markdown, type Outcome } from './lib/report.ts'
 import {
@@ -37,9 +37,26 @@ if (!scenarioNames.includes(name)) {
   console.error(`usage: bun load/run.ts <${scenarioNames.join('|')}> [options]`)
   process.exit(2)
 }
-// A bare --json would write to a file named "true": the file is required.
-if (flags.get('json') === 'true') {
-  console.error('--json needs a file: --json FILE (the outcomes are printed on stdout too)')
+// A flag that takes a value, given none, parses as "true": --json would write to a file named
+// "true", --server-flags would start a server on a script named "true". Refused instead.
+const valueless = flagsWithoutValue(flags, [
+  'json',
+  'targets',
+  'db',
+  'connections',
+  'tenants',
+  'rate',
+  'duration',
+  'server-cpus',
+  'runner-cpus',
+  'env',
+  'server-flags',
+])
+if (valueless.length > 0) {
+  const named = valueless.map((f) => `--${f}`).join(', ')
+  console.error(
+    `${named}: no value given. Write --name VALUE, or --name=VALUE for a value that starts with -- (--server-flags="--cpu-prof-md")`,
+  )
   process.exit(2)
 }
 const num = (k: string) => (flags.has(k) ? Number(flags.get(k)) : undefined)

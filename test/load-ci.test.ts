@@ -55,3 +55,24 @@ describe('load scenarios, small variant', () => {
     expectInvariants(o ? [o] : [])
   }, 180_000)
 })
+
+describe('load runner arguments', () => {
+  test('a flag that takes a value, given none, is refused before anything starts', async () => {
+    // `--server-flags "--cpu-prof"` reads as two flags: the runner must say so, not run "true".
+    for (const args of [
+      ['fanout', '--server-flags', '--cpu-prof'],
+      ['fanout', '--json'],
+      ['throughput', '--rate', '--db', 'pglite'],
+    ]) {
+      const proc = Bun.spawn([process.execPath, 'load/run.ts', ...args], {
+        cwd: root,
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+      const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+      expect({ args, code }).toEqual({ args, code: 2 })
+      expect(stderr).toContain('no value given')
+      expect(stderr).toContain(`--${(args[1] as string).slice(2)}`)
+    }
+  })
+})

@@ -26,6 +26,15 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { positionals, flags }
 }
 
+/**
+ * The flags among `names` that were given no value: parsed as "true", which for a flag that takes a
+ * value (a file, a list, a number) is a mistake to report, not a value to use. A value that starts
+ * with `--` reads as the next flag, so it must be given as `--name=value`.
+ */
+export function flagsWithoutValue(flags: Map<string, string>, names: readonly string[]): string[] {
+  return names.filter((name) => flags.get(name) === 'true')
+}
+
 /** "90", "90s", "15m", "1h", "7d" → seconds; null when unreadable. */
 export function parseDuration(raw: string): number | null {
   const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim())
