@@ -1,6 +1,7 @@
 // API key rows: create, list, revoke, look up by hash, note last use.
-import { and, desc, eq, isNotNull, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, desc, eq, isNotNull, isNull, lt, or } from 'drizzle-orm'
 import type { Db } from '../db/database.ts'
+import { inIdList } from '../db/id-list.ts'
 import { perDatabase } from '../db/per-database.ts'
 import { type ApiKeyRow, apiKeys } from '../db/schema.ts'
 
@@ -70,17 +71,12 @@ export async function touchApiKey(
     )
 }
 
-/** Revoked keys among ids given in one array parameter: one prepared shape for any number of ids. */
+/** Revoked keys among the ids asked for, built once per database handle (see inIdList). */
 const revokedStatement = perDatabase((db) =>
   db
     .select({ id: apiKeys.id })
     .from(apiKeys)
-    .where(
-      and(
-        sql`${apiKeys.id} = any(${sql.placeholder('ids')}::uuid[])`,
-        isNotNull(apiKeys.revokedAt),
-      ),
-    )
+    .where(and(inIdList(apiKeys.id, 'ids', 'uuid'), isNotNull(apiKeys.revokedAt)))
     .prepare('api_keys_revoked_read'),
 )
 

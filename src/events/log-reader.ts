@@ -2,6 +2,7 @@
 import { and, eq, sql } from 'drizzle-orm'
 import type { BusEvent } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
+import { inIdList } from '../db/id-list.ts'
 import { perDatabase } from '../db/per-database.ts'
 import { memories } from '../db/schema.ts'
 import { currentSeqs, earliestSeq, readEvents, readLogEpoch } from './read.ts'
@@ -24,16 +25,13 @@ export interface EventLogReader {
   ): Promise<Map<string, { ownerId: string; visibility: string }>>
 }
 
-/** Owner and visibility of memories by id, the ids in one array parameter (one prepared shape). */
+/** Owner and visibility of memories by id, built once per database handle (see inIdList). */
 const accessStatement = perDatabase((db) =>
   db
     .select({ id: memories.id, ownerId: memories.ownerId, visibility: memories.visibility })
     .from(memories)
     .where(
-      and(
-        eq(memories.tenantId, sql.placeholder('tenantId')),
-        sql`${memories.id} = any(${sql.placeholder('ids')}::uuid[])`,
-      ),
+      and(eq(memories.tenantId, sql.placeholder('tenantId')), inIdList(memories.id, 'ids', 'uuid')),
     )
     .prepare('memory_access_read'),
 )

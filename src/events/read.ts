@@ -1,7 +1,8 @@
 // Reads the event log back: events after a seq (resume, gap fill) and the retention floor.
-import { and, asc, eq, gt, lte, min, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, lte, min } from 'drizzle-orm'
 import type { BusEvent } from '../bus/bus.ts'
 import type { Db } from '../db/database.ts'
+import { inIdList } from '../db/id-list.ts'
 import { perDatabase } from '../db/per-database.ts'
 import { events, logEpoch, tenantSeqs } from '../db/schema.ts'
 import { toBusEvent } from './types.ts'
@@ -37,16 +38,12 @@ export async function earliestSeq(db: Db, tenantId: string): Promise<number | un
   return row?.seq ?? undefined
 }
 
-/**
- * Latest seqs of the tenants in one array parameter: one statement shape, built once per database
- * handle and prepared, however many tenants are asked for (a list of parameters would build the SQL
- * on every call and prepare one statement per list length).
- */
+/** Latest seqs of the tenants asked for, built once per database handle (see inIdList). */
 const seqsStatement = perDatabase((db) =>
   db
     .select({ tenantId: tenantSeqs.tenantId, seq: tenantSeqs.seq })
     .from(tenantSeqs)
-    .where(sql`${tenantSeqs.tenantId} = any(${sql.placeholder('ids')}::text[])`)
+    .where(inIdList(tenantSeqs.tenantId, 'ids', 'text'))
     .prepare('tenant_seqs_read'),
 )
 
