@@ -46,6 +46,16 @@ describe('load scenarios, small variant', () => {
     const [o] = await runScenario('fanout')
     expect(o?.figures.deliveries).toBe(Number(o?.figures['writes ok']) * 100)
     expectInvariants(o ? [o] : [])
+    // Where the machine's CPU went: the server, this runner, the run's own database, the machine.
+    const f = o?.figures ?? {}
+    const server = Number(f['server CPU cores'])
+    const runner = Number(f['runner CPU cores'])
+    expect(server).toBeGreaterThan(0)
+    expect(runner).toBeGreaterThan(0)
+    expect(Number(f['machine CPUs'])).toBeGreaterThan(0)
+    expect(Number(f['machine busy cores'])).toBeGreaterThanOrEqual(Math.max(server, runner) - 0.05)
+    if (db === 'postgres') expect(Number(f['database CPU cores'])).toBeGreaterThan(0)
+    else expect(f['database CPU cores']).toBeUndefined()
   }, 120_000)
 
   test('reconnect: after a restart every client is back and resumed, nothing lost or doubled', async () => {

@@ -7,6 +7,8 @@ import { type RunningServer, type ServerOptions, startServer } from '../../test/
 
 export interface BenchServer extends Omit<RunningServer, 'stop'> {
   secret: string
+  /** The fresh PostgreSQL database's name (none on PGlite). */
+  database: string | undefined
   /** SIGTERM (graceful drain), wait for the exit, start again on the same port. */
   restart(): Promise<void>
   /** Stops it and removes its database. */
@@ -38,6 +40,7 @@ export async function startBenchServer(
   )
   return Object.assign(server, {
     secret,
+    database: fresh ? databaseNameOf(fresh.url) : undefined,
     async restart() {
       await server.kill('SIGTERM')
       await server.start()
@@ -49,3 +52,7 @@ export async function startBenchServer(
     },
   })
 }
+
+/** The database a PostgreSQL URL names. */
+export const databaseNameOf = (url: string): string =>
+  decodeURIComponent(new URL(url).pathname.slice(1))

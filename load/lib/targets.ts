@@ -9,7 +9,7 @@ import {
   spawnListening,
 } from '../../test/harness/process.ts'
 import type { ServerOptions } from '../../test/harness/server.ts'
-import { type BenchServer, startBenchServer } from './server.ts'
+import { type BenchServer, databaseNameOf, startBenchServer } from './server.ts'
 
 export type Protocol = 'puo' | 'raw' | 'socketio'
 export type TargetName = 'puo' | 'raw-bun' | 'socketio'
@@ -23,6 +23,8 @@ export interface Target {
   socketUrl(tenant: string, user: string): Promise<string>
   /** One write that every socket of the tenant must receive; resolves with the HTTP status. */
   write(tenant: string, content: string): Promise<number>
+  /** The PostgreSQL database the target writes to, when it is on this host (its backends' CPU). */
+  database?: string
   /** Sum over the measured server processes. */
   rss(): number
   cpuSeconds(): number
@@ -69,7 +71,10 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
 }
 
 /** What a PUO Memo target needs of its server(s): where to go, and the JWT secret they share. */
-type PuoServers = Pick<BenchServer, 'url' | 'secret' | 'rss' | 'cpuSeconds' | 'gc' | 'stop'> &
+type PuoServers = Pick<
+  BenchServer,
+  'url' | 'secret' | 'database' | 'rss' | 'cpuSeconds' | 'gc' | 'stop'
+> &
   Partial<Pick<BenchServer, 'restart'>>
 
 function puoTarget(server: PuoServers, description: string): Target {
@@ -103,6 +108,7 @@ function puoTarget(server: PuoServers, description: string): Target {
         { content, visibility: 'team' },
       )
     },
+    ...(server.database ? { database: server.database } : {}),
     rss: server.rss,
     cpuSeconds: server.cpuSeconds,
     gc: server.gc,
@@ -159,7 +165,8 @@ export async function startPuoCluster(instances: number, opts: TargetOptions): P
     },
   })
   const { url, secret, rss, cpuSeconds, gc, stop } = cluster
-  const servers = { url, secret, rss, cpuSeconds, gc, stop }
+  const database = databaseNameOf(cluster.databaseUrl)
+  const servers = { url, secret, database, rss, cpuSeconds, gc, stop }
   return {
     ...puoTarget(servers, `PUO Memo, ${instances} instances + Redis behind nginx, postgres`),
     name: `puo x${instances}`,

@@ -2,6 +2,7 @@
 // from the commit time in the event; nothing lost, duplicated or leaked. (e) cluster runs it too.
 
 import { summary } from '../../test/harness/stats.ts'
+import { coreFigures, cpuWindow } from '../lib/cpu.ts'
 import { openFleet } from '../lib/fleet.ts'
 import { atMost, type Outcome, round } from '../lib/report.ts'
 import type { Params } from '../lib/scenario.ts'
@@ -12,11 +13,13 @@ export async function fanout(p: Params, target: Target, name = 'fanout'): Promis
   const { fleet, opened } = await openFleet(p, target)
   const writer = createWriter(target, p.tenants)
   const cpu0 = target.cpuSeconds()
+  const shares = cpuWindow(target.database)
   const t0 = performance.now()
   await writer.run(p.writesPerSecond, p.durationSeconds)
   await Bun.sleep(2000) // the last writes' fan-out
   const elapsedS = (performance.now() - t0) / 1000
   const cpuS = target.cpuSeconds() - cpu0
+  const cores = shares()
   const w = fleet.takeWindow()
   const lost = fleet.lost(writer.succeeded)
   fleet.close()
@@ -44,6 +47,7 @@ export async function fanout(p: Params, target: Target, name = 'fanout'): Promis
       'p50 ms (commit)': fromCommit.p50,
       'p99 ms (commit)': fromCommit.p99,
       'server CPU µs per delivery': w.deliveries > 0 ? round((cpuS * 1e6) / w.deliveries) : 0,
+      ...coreFigures(cpuS / elapsedS, cores),
     },
     checks: [
       ...atMost('errors', errors, p.thresholds.errors, 'invariant'),

@@ -3,6 +3,7 @@
 // and the zero-loss peak at any latency.
 
 import { summary } from '../../test/harness/stats.ts'
+import { coreSummary, cpuWindow } from '../lib/cpu.ts'
 import { openFleet } from '../lib/fleet.ts'
 import { atLeast, atMost, type Outcome, round } from '../lib/report.ts'
 import type { Params } from '../lib/scenario.ts'
@@ -20,6 +21,7 @@ export async function throughput(p: Params, target: Target): Promise<Outcome> {
   let lostSoFar = 0
   for (const rate of p.steps) {
     const cpu0 = target.cpuSeconds()
+    const shares = cpuWindow(target.database)
     const t0 = performance.now()
     const skipped0 = writer.stats.skipped
     await writer.run(rate, p.stepSeconds)
@@ -27,6 +29,7 @@ export async function throughput(p: Params, target: Target): Promise<Outcome> {
     const elapsedS = (performance.now() - t0) / 1000
     const w = fleet.takeWindow()
     const cpuS = target.cpuSeconds() - cpu0
+    const cores = shares()
     const lost = fleet.lost(writer.succeeded)
     const lostNow = lost - lostSoFar
     lostSoFar = lost
@@ -39,6 +42,7 @@ export async function throughput(p: Params, target: Target): Promise<Outcome> {
       (writer.stats.skipped > skipped0
         ? `, ${writer.stats.skipped - skipped0} writes not sent (backlog)`
         : '')
+    figures[`${rate} writes/s, CPU cores`] = coreSummary(cpuS / elapsedS, cores)
     if (isClean && lat.p99 <= p99Limit) bestWithinP99 = Math.max(bestWithinP99, perS)
     if (isClean && perS > peak) {
       peak = perS
