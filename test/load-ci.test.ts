@@ -4,6 +4,7 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { cpuWindow } from '../load/lib/cpu.ts'
 import type { Outcome } from '../load/lib/report.ts'
 import { postgresUrl } from './support/env.ts'
 
@@ -84,5 +85,16 @@ describe('load runner arguments', () => {
       expect(stderr).toContain('no value given')
       expect(stderr).toContain(`--${(args[1] as string).slice(2)}`)
     }
+  })
+})
+
+describe('load runner CPU shares', () => {
+  test('a database with no backend on this host is reported as absent, not as zero', async () => {
+    const shares = cpuWindow(`puo_absent_${process.pid}`)
+    await Bun.sleep(50)
+    const c = shares()
+    expect(c.database).toBeUndefined()
+    expect(c.cpus).toBeGreaterThan(0)
+    expect(c.runner).toBeGreaterThanOrEqual(0)
   })
 })

@@ -8,13 +8,13 @@ import { cpuSecondsOf } from '../../test/harness/process.ts'
 /** Jiffies per second of /proc/stat (USER_HZ, 100 on Linux). */
 const USER_HZ = 100
 
-/** Busy CPU seconds of the whole machine since boot (all CPUs; idle and iowait left out). */
+/** Busy CPU seconds of the whole machine since boot (all CPUs; idle, iowait and steal left out). */
 function machineBusySeconds(): number | undefined {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] as string
     // cpu  user nice system idle iowait irq softirq steal …
     const ticks = line.trim().split(/\s+/).slice(1).map(Number)
-    const busy = [0, 1, 2, 5, 6, 7].reduce((n, i) => n + (ticks[i] ?? 0), 0)
+    const busy = [0, 1, 2, 5, 6].reduce((n, i) => n + (ticks[i] ?? 0), 0)
     return busy / USER_HZ
   } catch {
     return undefined
@@ -25,15 +25,16 @@ function machineBusySeconds(): number | undefined {
  * CPU seconds of the PostgreSQL backends connected to `database` on this host, found by their
  * process title (`postgres: <cluster>: <user> <database> <client> <state>`). A backend that exits
  * inside a window takes its share with it, so a window's figure is a lower bound; the servers keep
- * their pooled connections open for far longer than a measured window.
+ * their pooled connections open for far longer than a measured window. Undefined when no backend
+ * of it runs here (the database is on another host).
  */
-export function backendsCpuSeconds(database: string): number {
-  let total = 0
+export function backendsCpuSeconds(database: string): number | undefined {
+  let total: number | undefined
   let pids: string[]
   try {
     pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d))
   } catch {
-    return 0
+    return undefined
   }
   for (const pid of pids) {
     let title: string
@@ -45,7 +46,7 @@ export function backendsCpuSeconds(database: string): number {
     if (!title.startsWith('postgres: ')) continue
     const words = title.replace(/\0/g, ' ').trim().split(/\s+/)
     // After "postgres:" and the cluster name come the user and the database.
-    if (words.slice(2, 5).includes(database)) total += cpuSecondsOf(Number(pid))
+    if (words.slice(2, 5).includes(database)) total = (total ?? 0) + cpuSecondsOf(Number(pid))
   }
   return total
 }
@@ -53,7 +54,7 @@ export function backendsCpuSeconds(database: string): number {
 export interface CpuShares {
   /** This runner's cores (its sockets and its writes). */
   runner: number
-  /** Cores of the database backends serving the run's database, when it is on this host. */
+  /** Cores of the database backends serving the run's database, when they run on this host. */
   database: number | undefined
   /** Busy cores of the whole machine. */
   machine: number | undefined
@@ -65,15 +66,17 @@ export interface CpuShares {
 export function cpuWindow(database: string | undefined): () => CpuShares {
   const t0 = performance.now()
   const runner0 = process.cpuUsage()
-  const db0 = database === undefined ? 0 : backendsCpuSeconds(database)
+  const db0 = database === undefined ? undefined : backendsCpuSeconds(database)
   const machine0 = machineBusySeconds()
   return () => {
     const seconds = (performance.now() - t0) / 1000
     const used = process.cpuUsage(runner0)
     const machine1 = machineBusySeconds()
+    const db1 =
+      database === undefined || db0 === undefined ? undefined : backendsCpuSeconds(database)
     return {
       runner: (used.user + used.system) / 1e6 / seconds,
-      database: database === undefined ? undefined : (backendsCpuSeconds(database) - db0) / seconds,
+      database: db0 === undefined || db1 === undefined ? undefined : (db1 - db0) / seconds,
       machine:
         machine0 === undefined || machine1 === undefined
           ? undefined

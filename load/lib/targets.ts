@@ -23,7 +23,7 @@ export interface Target {
   socketUrl(tenant: string, user: string): Promise<string>
   /** One write that every socket of the tenant must receive; resolves with the HTTP status. */
   write(tenant: string, content: string): Promise<number>
-  /** The PostgreSQL database the target writes to, when it is on this host (its backends' CPU). */
+  /** The PostgreSQL database the target writes to (its backends' CPU is reported when they run here). */
   database?: string
   /** Sum over the measured server processes. */
   rss(): number
