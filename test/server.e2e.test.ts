@@ -126,5 +126,31 @@ describe('server process', () => {
         expect(await server.stop()).toBe(0)
       }
     })
+
+    test('a pool of one connection boots, migrates and serves (the migration has its own)', async () => {
+      const url = await freshPostgresUrl(postgresUrl as string)
+      const env = {
+        DATABASE_URL: url,
+        DATABASE_POOL_SIZE: '1',
+        JWT_SECRET: 's'.repeat(40),
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-e2e-')),
+      }
+      const server = await startServer(env, { timeoutMs: 20_000 })
+      try {
+        const token = runCli(['token', '--tenant', 'acme', '--user', 'u'], env).stdout.trim()
+        const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+        const created = await fetch(`${server.url}/api/v4/memories`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ content: 'one connection' }),
+        })
+        expect(created.status).toBe(201)
+        const { id } = (await created.json()) as { id: string }
+        const read = await fetch(`${server.url}/api/v4/memories/${id}`, { headers })
+        expect(((await read.json()) as { content: string }).content).toBe('one connection')
+      } finally {
+        expect(await server.stop()).toBe(0)
+      }
+    }, 60_000)
   })
 })

@@ -40,15 +40,17 @@ export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
     ping: async () => {
       await db.execute(sql`select 1`)
     },
-    // Instances booting together must not migrate at once: an advisory lock serialises them.
+    // Instances booting together must not migrate at once: an advisory lock serialises them. The lock
+    // and the migration share one connection of their own: holding a pooled connection for the lock
+    // while the migration waits for another would hang a pool of one for ever.
     async migrate() {
-      const lock = await client.reserve()
+      const session = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 })
       try {
-        await lock`select pg_advisory_lock(${MIGRATION_LOCK})`
-        await migrate(db, { migrationsFolder })
+        await session`select pg_advisory_lock(${MIGRATION_LOCK})`
+        await migrate(drizzle(session, { schema }), { migrationsFolder })
       } finally {
-        await lock`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {})
-        lock.release()
+        await session`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {})
+        await session.end({ timeout: 5 })
       }
     },
     close: () => client.end({ timeout: 5 }),
