@@ -4,6 +4,7 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import postgres from 'postgres'
 import { cpuWindow } from '../load/lib/cpu.ts'
 import type { Outcome } from '../load/lib/report.ts'
 import { postgresUrl } from './support/env.ts'
@@ -86,6 +87,27 @@ describe('load runner arguments', () => {
       expect(stderr).toContain(`--${(args[1] as string).slice(2)}`)
     }
   })
+})
+
+describe.skipIf(!postgresUrl)('load runner on PostgreSQL', () => {
+  test('a server that fails to start leaves no database behind', async () => {
+    const proc = Bun.spawn(
+      [process.execPath, 'load/run.ts', 'fanout', '--ci', '--db', 'postgres', '--env', 'PORT=x'],
+      { cwd: root, stdout: 'pipe', stderr: 'pipe', env: process.env },
+    )
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+    expect(code).not.toBe(0)
+    expect(stderr).toContain('before listening')
+    // The runner names its fresh databases puo_bench_<its pid>_<random>.
+    const admin = postgres(postgresUrl as string, { max: 1, onnotice: () => {} })
+    try {
+      const left =
+        await admin`select datname from pg_database where datname like ${`puo_bench_${proc.pid}_%`}`
+      expect(left.map((r) => r.datname)).toEqual([])
+    } finally {
+      await admin.end()
+    }
+  }, 60_000)
 })
 
 describe('load runner CPU shares', () => {

@@ -29,6 +29,10 @@ export async function startBenchServer(
     throw new Error('--db postgres needs DATABASE_URL (an admin URL; a fresh database is created)')
   const fresh =
     db === 'postgres' ? await createFreshDatabase(admin as string, 'puo_bench') : undefined
+  const removeData = async () => {
+    await fresh?.drop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
   const server = await startServer(
     {
       JWT_SECRET: secret,
@@ -37,7 +41,11 @@ export async function startBenchServer(
       ...env,
     },
     { ...run, keepLines: false, showStderr: true },
-  )
+  ).catch(async (err: unknown) => {
+    // A server that never started leaves no database or data directory behind.
+    await removeData()
+    throw err
+  })
   return Object.assign(server, {
     secret,
     database: fresh ? databaseNameOf(fresh.url) : undefined,
@@ -47,8 +55,7 @@ export async function startBenchServer(
     },
     async stop() {
       await server.kill('SIGTERM')
-      await fresh?.drop()
-      rmSync(dataDir, { recursive: true, force: true })
+      await removeData()
     },
   })
 }
