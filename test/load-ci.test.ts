@@ -69,6 +69,21 @@ describe('load scenarios, small variant', () => {
 })
 
 describe('load runner arguments', () => {
+  test('RAW_BUN_STORE naming a store the peer does not have is refused before anything starts', async () => {
+    const proc = Bun.spawn(
+      [process.execPath, 'load/run.ts', 'fanout', '--ci', '--targets', 'raw-bun'],
+      {
+        cwd: root,
+        stdout: 'pipe',
+        stderr: 'pipe',
+        env: { ...process.env, RAW_BUN_STORE: 'mysql' },
+      },
+    )
+    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+    expect(code).not.toBe(0)
+    expect(stderr).toContain('RAW_BUN_STORE=mysql')
+  }, 60_000)
+
   test('a flag that takes a value, given none, is refused before anything starts', async () => {
     // `--server-flags "--cpu-prof"` reads as two flags: the runner must say so, not run "true".
     for (const args of [
@@ -108,6 +123,41 @@ describe.skipIf(!postgresUrl)('load runner on PostgreSQL', () => {
       await admin.end()
     }
   }, 60_000)
+})
+
+describe.skipIf(!postgresUrl)('raw Bun peer storing its writes', () => {
+  test('every write is stored before it is delivered, in a database that goes with the run', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'puo-load-ci-')), 'run.json')
+    const proc = Bun.spawn(
+      [process.execPath, 'load/run.ts', 'fanout', '--ci', '--targets', 'raw-bun', '--json', out],
+      {
+        cwd: root,
+        stdout: 'pipe',
+        stderr: 'pipe',
+        env: { ...process.env, RAW_BUN_STORE: 'postgres' },
+      },
+    )
+    const [code, stdout, stderr] = await Promise.all([
+      proc.exited,
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+    ])
+    if (code !== 0) throw new Error(`load/run.ts exited ${code}\n${stdout}\n${stderr}`)
+    const [o] = (JSON.parse(readFileSync(out, 'utf8')) as { outcomes: Outcome[] }).outcomes
+    expect(o?.target).toContain('one PostgreSQL insert per write')
+    expect(o?.figures.deliveries).toBe(Number(o?.figures['writes ok']) * 100)
+    expectInvariants(o ? [o] : [])
+    // The inserts ran on this host's PostgreSQL, in the run's own database, dropped at the end.
+    expect(Number(o?.figures['database CPU cores'])).toBeGreaterThan(0)
+    const admin = postgres(postgresUrl as string, { max: 1, onnotice: () => {} })
+    try {
+      const left =
+        await admin`select datname from pg_database where datname like ${`puo_bench_${proc.pid}_%`}`
+      expect(left.map((r) => r.datname)).toEqual([])
+    } finally {
+      await admin.end()
+    }
+  }, 120_000)
 })
 
 describe('load runner CPU shares', () => {

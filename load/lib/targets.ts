@@ -2,6 +2,7 @@
 // and the reference peers (raw Bun topics, Socket.IO). Each speaks one of three wire protocols.
 import { signToken } from '../../src/auth/jwt.ts'
 import { startCluster } from '../../test/harness/cluster.ts'
+import { createFreshDatabase } from '../../test/harness/database.ts'
 import {
   cpuSecondsOf,
   rssOf,
@@ -61,13 +62,45 @@ export async function startTarget(name: TargetName, opts: TargetOptions): Promis
     name === 'raw-bun'
       ? [process.execPath, 'load/peers/raw-bun.ts']
       : ['node', '--expose-gc', 'load/peers/socketio.mjs']
+  const store = name === 'raw-bun' ? await peerStore() : undefined
   const server = await spawnListening(cmd, {
     cwd: root,
-    env: { ...(process.env as Record<string, string>), PORT: '0', REDIS_URL: '' },
+    env: {
+      ...(process.env as Record<string, string>),
+      PORT: '0',
+      REDIS_URL: '',
+      ...(store ? { RAW_BUN_STORE_URL: store.url } : {}),
+    },
     showStderr: true,
     ...(opts.cpus ? { cpus: opts.cpus } : {}),
+  }).catch(async (err: unknown) => {
+    await store?.drop()
+    throw err
   })
-  return peerTarget(name, [server], server.url)
+  const target = peerTarget(name, [server], server.url)
+  if (!store) return target
+  return {
+    ...target,
+    database: databaseNameOf(store.url),
+    describe: () => target.describe().replace('no database', 'one PostgreSQL insert per write'),
+    async stop() {
+      await target.stop()
+      await store.drop()
+    },
+  }
+}
+
+/**
+ * With RAW_BUN_STORE=postgres the raw Bun peer stores each write before publishing it (see
+ * load/peers/raw-bun.ts), in a fresh database that goes when the peer stops.
+ */
+async function peerStore() {
+  const how = process.env.RAW_BUN_STORE
+  if (!how) return undefined
+  if (how !== 'postgres') throw new Error(`RAW_BUN_STORE=${how}: the one store is postgres`)
+  const admin = process.env.DATABASE_URL
+  if (!admin) throw new Error('RAW_BUN_STORE=postgres needs DATABASE_URL (an admin URL)')
+  return createFreshDatabase(admin, 'puo_bench')
 }
 
 /** What a PUO Memo target needs of its server(s): where to go, and the JWT secret they share. */

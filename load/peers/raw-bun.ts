@@ -12,12 +12,32 @@
 // memory.created frame carrying a whole memory, then its memory.embedding_complete, back to back.
 // The default (minimal) is one small frame per write. Comparing the two separates the cost of PUO
 // Memo's frames (their size and number) from the cost of its write path.
+//
+// RAW_BUN_STORE_URL (a PostgreSQL URL; the load runner sets it, on a fresh database, when run with
+// RAW_BUN_STORE=postgres) stores each write first: one insert through postgres.js, the stack's client,
+// and the publish once it is stored. The floor for a write that is kept, against which PUO Memo's
+// own write path (auth, validation, event log, telemetry, hub) is measured.
+import postgres from 'postgres'
+
 interface Data {
   tenant: string
 }
 
 let seq = 0
 const isPuoShaped = process.env.RAW_BUN_FRAMES === 'puo'
+const store = await storeOf(process.env.RAW_BUN_STORE_URL)
+
+/** Where writes are kept before they are published, if anywhere: `save` resolves once stored. */
+async function storeOf(url: string | undefined) {
+  if (!url) return undefined
+  const sql = postgres(url, { max: 4, onnotice: () => {} })
+  await sql`create table if not exists raw_bun_writes (id uuid primary key, tenant text not null, body jsonb not null, created_at timestamptz not null default now())`
+  return {
+    save: (tenant: string, content: string) =>
+      sql`insert into raw_bun_writes (id, tenant, body) values (${Bun.randomUUIDv7()}, ${tenant}, ${JSON.stringify({ content })}::jsonb) returning created_at`,
+    end: () => sql.end({ timeout: 1 }),
+  }
+}
 
 /** The frames one write publishes, in order. */
 function framesOf(tenant: string, content: string): string[] {
@@ -64,6 +84,7 @@ const server = Bun.serve<Data>({
     }
     if (url.pathname === '/publish' && req.method === 'POST') {
       const { tenant, content } = (await req.json()) as { tenant: string; content: string }
+      await store?.save(tenant, content)
       for (const f of framesOf(tenant, content)) srv.publish(`m/${tenant}`, f)
       return new Response(null, { status: 201 })
     }
@@ -85,8 +106,9 @@ const server = Bun.serve<Data>({
   },
 })
 process.on('SIGUSR2', () => Bun.gc(true))
-process.on('SIGTERM', () => {
+process.on('SIGTERM', async () => {
   server.stop(true)
+  await store?.end()
   process.exit(0)
 })
 console.log(JSON.stringify({ msg: 'listening', url: `http://127.0.0.1:${server.port}` }))
