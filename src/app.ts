@@ -58,6 +58,7 @@ export function createApp(deps: AppDeps) {
   }
   const memoryDeps = {
     db: deps.database.db,
+    writer: deps.database.writer,
     embedder: deps.embedder,
     afterCommit: deps.afterCommit,
   }

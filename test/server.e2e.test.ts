@@ -3,6 +3,7 @@ import { afterAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import postgres from 'postgres'
 import { type RunningServer, startServer } from './harness/server.ts'
 import { runCli, words } from './support/cli.ts'
 import { freshPostgresUrl } from './support/db.ts'
@@ -149,6 +150,47 @@ describe('server process', () => {
         const read = await fetch(`${server.url}/api/v4/memories/${id}`, { headers })
         expect(((await read.json()) as { content: string }).content).toBe('one connection')
       } finally {
+        expect(await server.stop()).toBe(0)
+      }
+    }, 60_000)
+
+    test('creates share one connection of their own, beside a pool that serves the reads', async () => {
+      const url = await freshPostgresUrl(postgresUrl as string)
+      const env = {
+        DATABASE_URL: url,
+        DATABASE_POOL_SIZE: '3',
+        JWT_SECRET: 's'.repeat(40),
+        DATA_DIR: mkdtempSync(join(tmpdir(), 'puo-e2e-')),
+      }
+      const server = await startServer(env, { timeoutMs: 20_000 })
+      const admin = postgres(postgresUrl as string, { max: 1, onnotice: () => {} })
+      try {
+        const token = runCli(['token', '--tenant', 'acme', '--user', 'u'], env).stdout.trim()
+        const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+        const call = (method: string, path: string, body?: unknown) =>
+          fetch(`${server.url}/api/v4${path}`, {
+            method,
+            headers,
+            ...(body ? { body: JSON.stringify(body) } : {}),
+          }).then((r) => r.status)
+        // Reads and creates at once, so that the pool opens every connection it may.
+        const statuses = await Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            i % 2
+              ? call('GET', '/memories?limit=5')
+              : call('POST', '/memories', { content: `m${i}` }),
+          ),
+        )
+        expect(statuses.filter((s) => s === 201)).toHaveLength(30)
+        expect(statuses.filter((s) => s === 200)).toHaveLength(30)
+        const name = new URL(url).pathname.slice(1)
+        const backends = await admin<{ query: string }[]>`
+          select query from pg_stat_activity where datname = ${name} and backend_type = 'client backend'`
+        const creating = backends.filter((b) => b.query.includes('jsonb_to_recordset'))
+        expect(creating).toHaveLength(1)
+        expect(backends.length).toBeLessThanOrEqual(3 + 1)
+      } finally {
+        await admin.end()
         expect(await server.stop()).toBe(0)
       }
     }, 60_000)

@@ -84,7 +84,11 @@ export const settings = {
     undefined,
     url('postgres:', 'postgresql:'),
   ),
-  DATABASE_POOL_SIZE: setting('PostgreSQL connections per instance', '10', int(1, 200)),
+  DATABASE_POOL_SIZE: setting(
+    'PostgreSQL connections per instance (one more is kept for creates)',
+    '10',
+    int(1, 200),
+  ),
   REDIS_URL: setting(
     'Redis URL for the bus between instances; unset means one instance with an in-process bus',
     undefined,

@@ -19,6 +19,12 @@ export interface Database {
    * of results lands on): a plan cached while a table was small scans it whole once it is large.
    */
   readonly replanning: Db
+  /**
+   * The same database through one connection of its own, for the statements an instance sends one
+   * at a time (group commit's creates): they always reach the same server process, whose caches are
+   * warm and which prepared them once. Through the pool they went round every connection in turn.
+   */
+  readonly writer: Db
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>
   /** Applies pending migrations from src/db/migrations; safe to call on every boot. */

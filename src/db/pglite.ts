@@ -30,6 +30,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     driver: 'pglite',
     // PGlite runs every query as an unnamed statement: planned on each run already.
     replanning: db as unknown as Db,
+    // One connection in the process: the writer is the same handle.
+    writer: db as unknown as Db,
     ping: async () => {
       await db.execute(sql`select 1`)
     },

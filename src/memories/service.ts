@@ -34,6 +34,8 @@ import type { CreateMemoryInput, ListMemoriesInput, UpdateMemoryInput } from './
 
 export interface MemoryDeps {
   db: Db
+  /** Where creates are written, one statement at a time (Database.writer). */
+  writer: Db
   embedder: Embedder
   /** Given each committed event, once (events/after-commit.ts: to the bus, and the worker woken). */
   afterCommit: (event: StoredEvent) => void
@@ -62,7 +64,7 @@ export async function createMemory(
   }
   const memory = toMemoryDto(row)
   const events = await dbSpan('memory.create', () =>
-    createIn(deps.db)({ row, payload: { memory }, trace: activeTraceparent() ?? null }),
+    createIn(deps.writer)({ row, payload: { memory }, trace: activeTraceparent() ?? null }),
   )
   for (const event of events) deps.afterCommit(event)
   return memory
