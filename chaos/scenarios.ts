@@ -35,7 +35,13 @@ export const scenarios: ScenarioDef[] = [
     },
     // Taken out of the balancer first, no instance is sent a request while it stops.
     judgeWrites: (w) =>
-      w.ok < w.attempted ? [`${w.attempted - w.ok} writes failed during the rolling restart`] : [],
+      w.ok < w.attempted
+        ? [
+            `${w.attempted - w.ok} writes failed during the rolling restart` +
+              (w.otherStatuses ? ` (${w.otherStatuses})` : '') +
+              (w.noAnswerErrors ? ` (no answer: ${w.noAnswerErrors})` : ''),
+          ]
+        : [],
   },
   {
     name: 'redis-killed',
@@ -70,7 +76,9 @@ export const scenarios: ScenarioDef[] = [
     // Clean failure: every write the outage touched is answered 503, promptly (none hangs).
     judgeWrites: (w) => [
       ...(w.refused === 0 ? ['no write was refused: the outage did not happen?'] : []),
-      ...(w.noAnswer > 0 ? [`${w.noAnswer} writes got no answer within 15 s`] : []),
+      ...(w.noAnswer > 0
+        ? [`${w.noAnswer} writes got no answer within 15 s (${w.noAnswerErrors})`]
+        : []),
     ],
   },
   {

@@ -80,6 +80,8 @@ export interface Writes {
   /** Those other statuses, e.g. "502×3". */
   otherStatuses: string
   noAnswer: number
+  /** Their errors, e.g. "ECONNRESET: … at 5210 ms". */
+  noAnswerErrors: string
   /** Answered 201 but not in the database: a broken promise. */
   acknowledgedNotCommitted: number
   /** A memory without its created event, or the reverse: a half commit. */
@@ -108,6 +110,7 @@ export async function writesOf(
     refused: 0,
     otherStatus: 0,
     noAnswer: 0,
+    noAnswerErrors: '',
     acknowledgedNotCommitted: 0,
     halfCommitted: half?.n ?? 0,
     otherStatuses: '',
@@ -125,6 +128,10 @@ export async function writesOf(
     }
   }
   w.otherStatuses = [...other].map(([s, n]) => `${s}×${n}`).join(', ')
+  w.noAnswerErrors = outcomes
+    .filter((o) => o.status === 'no-answer')
+    .map((o) => `${o.error ?? 'no error'} at ${o.atMs ?? '?'} ms`)
+    .join('; ')
   return w
 }
 

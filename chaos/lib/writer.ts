@@ -6,6 +6,9 @@ export interface WriteOutcome {
   tenant: string
   user: string
   status: number | 'no-answer'
+  /** Why there was no answer (the fetch error), and when, in ms since the writer started. */
+  error?: string
+  atMs?: number
 }
 
 export function startWriter(opts: {
@@ -22,6 +25,7 @@ export function startWriter(opts: {
   const pad = opts.padding ? ` ${'x'.repeat(opts.padding)}` : ''
   let n = 0
   let isRunning = true
+  const t0 = performance.now()
   const tokens = new Map<string, Promise<string>>()
   const tokenOf = (tenant: string, user: string) => {
     const key = `${tenant}/${user}`
@@ -50,15 +54,20 @@ export function startWriter(opts: {
           visibility: Math.floor(i / opts.tenants.length) % 3 === 0 ? 'private' : 'team',
         }),
         signal: AbortSignal.timeout(15_000),
+        // A connection of its own per write: when nginx reloads (rolling-restart), its old workers
+        // close their idle keep-alive connections, and a POST sent on one at that moment is reset
+        // before any instance sees it. That race is HTTP keep-alive's, not the instances'.
+        keepalive: false,
       })
       await res.arrayBuffer()
       outcome.status = res.status
-    } catch {
+    } catch (err) {
       outcome.status = 'no-answer'
+      outcome.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+      outcome.atMs = Math.round(performance.now() - t0)
     }
   }
   const loop = (async () => {
-    const t0 = performance.now()
     while (isRunning) {
       const p = writeOne(n++)
       pending.add(p)
