@@ -7,6 +7,13 @@ import { type Context, type ScenarioDef, waitFor } from './lib/scenario.ts'
 
 const seconds = (s: number) => Bun.sleep(s * 1000)
 
+/** The share of `ms` (offsets from one moment) in the busiest 250 ms window, to two places. */
+function busiestShare(ms: number[]): number {
+  const windows = new Map<number, number>()
+  for (const m of ms) windows.set(Math.floor(m / 250), (windows.get(Math.floor(m / 250)) ?? 0) + 1)
+  return Math.round((Math.max(...windows.values()) / ms.length) * 100) / 100
+}
+
 export const scenarios: ScenarioDef[] = [
   {
     name: 'kill-instance',
@@ -118,15 +125,15 @@ export const scenarios: ScenarioDef[] = [
       const back = clients.map((c, i) => (c.subscribedAt[before[i] ?? 0] ?? t0) - t0)
       ctx.figures['all back and resumed after ms'] = Math.max(...back)
       ctx.figures['median back after ms'] = percentile(back, 50)
-      // Spread: the busiest 250 ms window holds what share of the reconnects.
-      const windows = new Map<number, number>()
-      for (const ms of back)
-        windows.set(Math.floor(ms / 250), (windows.get(Math.floor(ms / 250)) ?? 0) + 1)
-      const busiest = Math.max(...windows.values()) / clients.length
-      ctx.figures['busiest 250 ms window share'] = Math.round(busiest * 100) / 100
+      ctx.figures['busiest 250 ms window share'] = busiestShare(back)
+      // Spread: the clients' first attempts after the drop, which their backoff times. When the
+      // attempts come back done (the figures above) depends on how fast two busy cores serve them.
+      const firstAttempts = clients.map((c) => (c.dialedAt.find((ms) => ms >= t0) ?? t0) - t0)
+      const busiest = busiestShare(firstAttempts)
+      ctx.figures['busiest 250 ms window share of first attempts'] = busiest
       if (busiest > 0.5)
         ctx.failures.push(
-          `reconnects were not spread: ${Math.round(busiest * 100)} % in one 250 ms window`,
+          `reconnects were not spread: ${Math.round(busiest * 100)} % of the first attempts in one 250 ms window`,
         )
     },
   },

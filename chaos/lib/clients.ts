@@ -1,7 +1,8 @@
 // Clients of a chaos scenario: half on our SDK (PuoMemoWebSocket: backoff with jitter, resume, dedupe
 // by id), half raw sockets that resume by hand and keep every frame, so that duplicates on the wire
-// are seen. Each records the ids of the memory events it received and when it was last resumed.
-import { PuoMemoWebSocket } from '../../src/client/puo-memo-websocket.ts'
+// are seen. Each records the ids of the memory events it received, when it dialled and when it was
+// last resumed.
+import { PuoMemoWebSocket, type WebSocketClass } from '../../src/client/puo-memo-websocket.ts'
 
 export interface Client {
   kind: 'sdk' | 'raw'
@@ -13,6 +14,8 @@ export interface Client {
   received: Map<string, number>
   /** Raw clients: frames received again (the same id). SDK clients: events the SDK emitted twice. */
   duplicates: number
+  /** Wall ms of every connection attempt (the moment the client opened a socket). */
+  dialedAt: number[]
   /** Wall ms of every completed (re)subscription. */
   subscribedAt: number[]
   /** Wall ms and commit ms of each event as it arrived (for latency). */
@@ -38,7 +41,17 @@ interface EventFrame {
 export function sdkClient(url: string, tenant: string, user: string, token: string): Client {
   const c = baseClient('sdk', tenant, user)
   // The SDK's own backoff (first ceiling 500 ms), as applications get it; capped at 5 s here.
-  const sdk = new PuoMemoWebSocket(token, { url, reconnect: { maxMs: 5000 } })
+  class Dialling extends WebSocket {
+    constructor(url: string) {
+      super(url)
+      c.dialedAt.push(Date.now())
+    }
+  }
+  const sdk = new PuoMemoWebSocket(token, {
+    url,
+    reconnect: { maxMs: 5000 },
+    WebSocket: Dialling as unknown as WebSocketClass,
+  })
   for (const type of EVENT_TYPES) {
     sdk.on(type, (_data, frame) => record(c, frame))
   }
@@ -60,6 +73,7 @@ export function rawClient(url: string, tenant: string, user: string, token: stri
   const open = () => {
     if (isClosing) return
     ws = new WebSocket(`${url}?token=${token}`)
+    c.dialedAt.push(Date.now())
     ws.onmessage = (e) => {
       const frame = JSON.parse(String(e.data)) as EventFrame
       if (frame.type === 'connected') {
@@ -104,6 +118,7 @@ function baseClient(kind: Client['kind'], tenant: string, user: string): Client 
     startSeq: undefined,
     received: new Map(),
     duplicates: 0,
+    dialedAt: [],
     subscribedAt: [],
     latencies: [],
     close: () => {},
