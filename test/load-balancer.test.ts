@@ -1,6 +1,7 @@
 // Debian's nginx in front of two instances, with the repository's nginx snippet: WebSockets upgrade,
 // clients spread over instances without sticky sessions, and a client resumes through it after a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import postgres from 'postgres'
 import { type Cluster, startCluster } from './harness/cluster.ts'
 import { nginxPath } from './harness/nginx.ts'
 import { redisServerPath } from './harness/redis.ts'
@@ -80,5 +81,34 @@ describe.skipIf(!isAvailable)('nginx in front of two instances', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
     expect(follower.reconnects).toBeGreaterThan(0)
     follower.stop()
+  }, 60_000)
+})
+
+describe.skipIf(!isAvailable)('a cluster whose nginx cannot start', () => {
+  test('stops the instances and the Redis it started and drops its database', async () => {
+    const children = () =>
+      new Set(
+        Bun.spawnSync(['pgrep', '-P', String(process.pid)])
+          .stdout.toString()
+          .split('\n'),
+      )
+    const before = children()
+    // worker_connections must be positive: nginx refuses the configuration and exits.
+    const started = startCluster({
+      instances: 2,
+      database: { adminUrl: postgresUrl as string },
+      nginx: { workerConnections: -1 },
+    })
+    await expect(started).rejects.toThrow('nginx exited')
+    const left = [...children()].filter((pid) => pid !== '' && !before.has(pid))
+    expect(left).toEqual([])
+    const admin = postgres(postgresUrl as string, { max: 1, onnotice: () => {} })
+    try {
+      const dbs =
+        await admin`select datname from pg_database where datname like ${`puo_cluster_${process.pid}_%`}`
+      expect(dbs.map((r) => r.datname)).toEqual([])
+    } finally {
+      await admin.end()
+    }
   }, 60_000)
 })

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signToken } from '../../src/auth/jwt.ts'
 import { createFreshDatabase, type FreshDatabase } from './database.ts'
-import { startNginx } from './nginx.ts'
+import { type Nginx, startNginx } from './nginx.ts'
 import { freePort, type PrivateRedis, startPrivateRedis } from './redis.ts'
 import { type RunningServer, type ServerOptions, startServer } from './server.ts'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts'
@@ -47,12 +47,10 @@ export async function startCluster(opts: ClusterOptions) {
       ? await createFreshDatabase(opts.database.adminUrl, 'puo_cluster')
       : undefined
   const databaseUrl = fresh?.url ?? ('url' in opts.database ? opts.database.url : '')
-  const pgProxy = opts.proxies ? await proxyTo(databaseUrl) : undefined
-  const redis = opts.redisUrl ? undefined : await startPrivateRedis()
-  const redisUrl = opts.redisUrl ?? (redis as PrivateRedis).url
-  const redisProxies = opts.proxies
-    ? await Promise.all(Array.from({ length: opts.instances }, () => proxyTo(redisUrl)))
-    : []
+  let pgProxy: TcpProxy | undefined
+  let redis: PrivateRedis | undefined
+  let redisProxies: TcpProxy[] = []
+  let redisUrl = ''
   const secret = crypto.randomUUID() + crypto.randomUUID()
   const envOf = async (i: number): Promise<Record<string, string>> => ({
     INSTANCE_ID: `node-${i}`,
@@ -76,19 +74,34 @@ export async function startCluster(opts: ClusterOptions) {
       wasRestarted: false,
     }
   }
+  let nginx: Nginx | undefined
+  let front: TcpProxy | undefined
   try {
+    pgProxy = opts.proxies ? await proxyTo(databaseUrl) : undefined
+    redis = opts.redisUrl ? undefined : await startPrivateRedis()
+    redisUrl = opts.redisUrl ?? (redis as PrivateRedis).url
+    const proxyRedis = () => proxyTo(redisUrl)
+    redisProxies = opts.proxies
+      ? await Promise.all(Array.from({ length: opts.instances }, proxyRedis))
+      : []
     // The first instance migrates alone (the others would wait on its lock anyway).
     await startNode(0)
     await Promise.all(Array.from({ length: opts.instances - 1 }, (_, i) => startNode(i + 1)))
+    const urls = nodes.map((n) => n.url)
+    nginx = opts.nginx ? await startNginx(urls, opts.nginx) : undefined
+    front = nginx && opts.proxies ? await proxyTo(nginx.url) : undefined
   } catch (err) {
+    // A part that fails to start (no nginx or redis-server on this machine, a server that never
+    // listens) leaves nothing behind: the parts already started are stopped, the fresh database dropped.
+    await nginx?.stop()
     await Promise.all(nodes.map((n) => n?.server.stop()))
+    for (const p of redisProxies) p.stop()
+    pgProxy?.stop()
     await redis?.stop()
     await fresh?.drop()
     throw err
   }
   const urls = nodes.map((n) => n.url)
-  const nginx = opts.nginx ? await startNginx(urls, opts.nginx) : undefined
-  const front = nginx && opts.proxies ? await proxyTo(nginx.url) : undefined
   const node = (i: number) => nodes[i] as ClusterNode
   const kill = async (i: number, signal: NodeJS.Signals = 'SIGKILL') => {
     if (node(i).server.isRunning()) await node(i).server.kill(signal)

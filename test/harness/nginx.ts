@@ -68,7 +68,11 @@ http {
       () => false,
     )
     if (isUp) break
-    if (i > 100) throw new Error('nginx did not come up')
+    if (proc.exitCode !== null) throw new Error(`nginx exited with ${proc.exitCode} before serving`)
+    if (i > 100) {
+      proc.kill('SIGKILL')
+      throw new Error('nginx did not come up')
+    }
     await Bun.sleep(100)
   }
   return {
