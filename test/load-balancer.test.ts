@@ -1,8 +1,8 @@
 // Debian's nginx in front of two instances, with the repository's nginx snippet: WebSockets upgrade,
 // clients spread over instances without sticky sessions, and a client resumes through it after a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import postgres from 'postgres'
 import { type Cluster, startCluster } from './harness/cluster.ts'
+import { freshDatabasesLeft } from './harness/database.ts'
 import { nginxPath } from './harness/nginx.ts'
 import { redisServerPath } from './harness/redis.ts'
 import { freshPostgresUrl } from './support/db.ts'
@@ -102,13 +102,6 @@ describe.skipIf(!isAvailable)('a cluster whose nginx cannot start', () => {
     await expect(started).rejects.toThrow('nginx exited')
     const left = [...children()].filter((pid) => pid !== '' && !before.has(pid))
     expect(left).toEqual([])
-    const admin = postgres(postgresUrl as string, { max: 1, onnotice: () => {} })
-    try {
-      const dbs =
-        await admin`select datname from pg_database where datname like ${`puo_cluster_${process.pid}_%`}`
-      expect(dbs.map((r) => r.datname)).toEqual([])
-    } finally {
-      await admin.end()
-    }
+    expect(await freshDatabasesLeft(postgresUrl as string, 'puo_cluster', process.pid)).toEqual([])
   }, 60_000)
 })

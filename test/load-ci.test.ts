@@ -4,9 +4,9 @@ import { describe, expect, test } from 'bun:test'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import postgres from 'postgres'
 import { cpuWindow } from '../load/lib/cpu.ts'
 import type { Outcome } from '../load/lib/report.ts'
+import { freshDatabasesLeft } from './harness/database.ts'
 import { postgresUrl } from './support/env.ts'
 
 const root = new URL('..', import.meta.url).pathname
@@ -113,15 +113,7 @@ describe.skipIf(!postgresUrl)('load runner on PostgreSQL', () => {
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
     expect(code).not.toBe(0)
     expect(stderr).toContain('before listening')
-    // The runner names its fresh databases puo_bench_<its pid>_<random>.
-    const admin = postgres(postgresUrl as string, { max: 1, onnotice: () => {} })
-    try {
-      const left =
-        await admin`select datname from pg_database where datname like ${`puo_bench_${proc.pid}_%`}`
-      expect(left.map((r) => r.datname)).toEqual([])
-    } finally {
-      await admin.end()
-    }
+    expect(await freshDatabasesLeft(postgresUrl as string, 'puo_bench', proc.pid)).toEqual([])
   }, 60_000)
 })
 
@@ -149,14 +141,7 @@ describe.skipIf(!postgresUrl)('raw Bun peer storing its writes', () => {
     expectInvariants(o ? [o] : [])
     // The inserts ran on this host's PostgreSQL, in the run's own database, dropped at the end.
     expect(Number(o?.figures['database CPU cores'])).toBeGreaterThan(0)
-    const admin = postgres(postgresUrl as string, { max: 1, onnotice: () => {} })
-    try {
-      const left =
-        await admin`select datname from pg_database where datname like ${`puo_bench_${proc.pid}_%`}`
-      expect(left.map((r) => r.datname)).toEqual([])
-    } finally {
-      await admin.end()
-    }
+    expect(await freshDatabasesLeft(postgresUrl as string, 'puo_bench', proc.pid)).toEqual([])
   }, 120_000)
 })
 

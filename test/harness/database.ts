@@ -24,3 +24,19 @@ export async function createFreshDatabase(
     },
   }
 }
+
+/** The fresh databases with `prefix` that process `pid` created and are still there. */
+export async function freshDatabasesLeft(
+  adminUrl: string,
+  prefix: string,
+  pid: number,
+): Promise<string[]> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} })
+  try {
+    const rows = await admin<{ datname: string }[]>`
+      select datname from pg_database where datname like ${`${prefix}_${pid}_%`}`
+    return rows.map((r) => r.datname)
+  } finally {
+    await admin.end()
+  }
+}
