@@ -76,6 +76,17 @@ export async function startCluster(opts: ClusterOptions) {
   }
   let nginx: Nginx | undefined
   let front: TcpProxy | undefined
+  const running = () => nodes.filter((n) => n.server.isRunning())
+  /** Stops every part started so far, the front door first, and drops the fresh database. */
+  const stopParts = async () => {
+    front?.stop()
+    await nginx?.stop()
+    await Promise.all(running().map((n) => n.server.stop()))
+    for (const p of redisProxies) p.stop()
+    pgProxy?.stop()
+    await redis?.stop()
+    await fresh?.drop()
+  }
   try {
     pgProxy = opts.proxies ? await proxyTo(databaseUrl) : undefined
     redis = opts.redisUrl ? undefined : await startPrivateRedis()
@@ -87,21 +98,15 @@ export async function startCluster(opts: ClusterOptions) {
     // The first instance migrates alone (the others would wait on its lock anyway).
     await startNode(0)
     await Promise.all(Array.from({ length: opts.instances - 1 }, (_, i) => startNode(i + 1)))
-    const urls = nodes.map((n) => n.url)
-    nginx = opts.nginx ? await startNginx(urls, opts.nginx) : undefined
+    nginx = opts.nginx ? await startNginx(urlsOf(nodes), opts.nginx) : undefined
     front = nginx && opts.proxies ? await proxyTo(nginx.url) : undefined
   } catch (err) {
     // A part that fails to start (no nginx or redis-server on this machine, a server that never
     // listens) leaves nothing behind: the parts already started are stopped, the fresh database dropped.
-    await nginx?.stop()
-    await Promise.all(nodes.map((n) => n?.server.stop()))
-    for (const p of redisProxies) p.stop()
-    pgProxy?.stop()
-    await redis?.stop()
-    await fresh?.drop()
+    await stopParts()
     throw err
   }
-  const urls = nodes.map((n) => n.url)
+  const urls = urlsOf(nodes)
   const node = (i: number) => nodes[i] as ClusterNode
   const kill = async (i: number, signal: NodeJS.Signals = 'SIGKILL') => {
     if (node(i).server.isRunning()) await node(i).server.kill(signal)
@@ -111,7 +116,6 @@ export async function startCluster(opts: ClusterOptions) {
     await node(i).server.start()
     node(i).isDown = false
   }
-  const running = () => nodes.filter((n) => n.server.isRunning())
   return {
     nodes,
     /** Each instance's own URL. */
@@ -142,19 +146,13 @@ export async function startCluster(opts: ClusterOptions) {
     async gc() {
       await Promise.all(running().map((n) => n.server.gc()))
     },
-    async stop() {
-      front?.stop()
-      await nginx?.stop()
-      await Promise.all(running().map((n) => n.server.stop()))
-      for (const p of redisProxies) p.stop()
-      pgProxy?.stop()
-      await redis?.stop()
-      await fresh?.drop()
-    },
+    stop: stopParts,
   }
 }
 
 const DEFAULT_PORTS: Record<string, number> = { 'redis:': 6379, 'http:': 80 }
+
+const urlsOf = (nodes: ClusterNode[]) => nodes.map((n) => n.url)
 
 /** A TCP proxy of ours in front of the host and port of a URL (PostgreSQL's when it names none). */
 function proxyTo(url: string): Promise<TcpProxy> {
