@@ -86,7 +86,8 @@ export function cpuWindow(database: string | undefined): () => CpuShares {
   }
 }
 
-const cores = (n: number) => Math.round(n * 100) / 100
+// Three decimals: a database serving 20 writes/s uses under 0.01 of a core, which two would show as 0.
+const cores = (n: number) => Math.round(n * 1000) / 1000
 
 /** A fanout run's figures: each process's cores and the machine's. */
 export function coreFigures(serverCores: number, c: CpuShares): Record<string, number> {
