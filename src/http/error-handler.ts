@@ -29,12 +29,17 @@ const WHERE: Record<string, string> = { property: 'query', query: 'query', param
 
 /** `routes` is read when an unmatched request arrives, to tell 404 from 405. */
 export function errorHandler(log: Logger, routes: () => RouteList) {
-  return new Elysia({ name: 'error-handler' }).onError({ as: 'global' }, (ctx) => {
-    const response = toResponse(ctx)
-    // The status the client gets, for the request log and the HTTP metric (they read set.status).
-    ctx.set.status = response.status
-    return response
-  })
+  // The fields are named, not the whole context taken: Elysia parses, for every request, whatever
+  // context a hook might read (see telemetry/http.ts).
+  return new Elysia({ name: 'error-handler' }).onError(
+    { as: 'global' },
+    ({ code, error, request, set }) => {
+      const response = toResponse({ code, error, request })
+      // The status the client gets, for the request log and the HTTP metric (they read set.status).
+      set.status = response.status
+      return response
+    },
+  )
 
   function toResponse({
     code,

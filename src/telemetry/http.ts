@@ -25,16 +25,16 @@ export function httpMetrics(metrics: Metrics, opts: { serveMetrics: boolean }) {
     .onRequest(({ request }) => {
       started.set(request, performance.now())
     })
-    .onAfterResponse({ as: 'global' }, (ctx) => {
-      const { request, route } = ctx
+    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue, ...rest }) => {
       const t0 = started.get(request)
       if (t0 === undefined) return
+      const { error } = rest as Failed
       metrics.instruments.httpDuration.record((performance.now() - t0) / 1000, {
         'http.request.method': request.method,
         'http.route': route || 'unmatched',
-        'http.response.status_code': statusOf(ctx),
+        'http.response.status_code': statusOf({ set, responseValue, error }),
       })
-      const kind = databaseErrorKind((ctx as { error?: unknown }).error)
+      const kind = databaseErrorKind(error)
       if (kind) metrics.instruments.databaseErrors.add(1, { 'error.type': kind })
     })
   if (!opts.serveMetrics) return plugin
@@ -61,16 +61,32 @@ export function requestSpanName() {
 }
 
 /**
+ * Hooks name the context fields they read instead of taking the whole context: Elysia looks at
+ * which fields a hook reads and, for a hook that takes all of them, parses every request's query,
+ * headers and cookies whether a route needs them or not. `error` is on the context of a request
+ * that failed; the hook's declared type does not list it.
+ */
+interface Failed {
+  error?: unknown
+}
+
+/** What a finished request's status is read from. */
+interface Finished extends Failed {
+  set: { status?: unknown }
+  responseValue?: unknown
+}
+
+/**
  * The status sent. A returned Response carries its own; for an error, the error handler puts the
  * status it answered with (503 for an unreachable database, say) in `set.status`, and the error's own
  * status is only a fallback (an error raised before any handler ran).
  */
-function statusOf(ctx: { set: { status?: unknown }; responseValue?: unknown }): number {
-  if (ctx.responseValue instanceof Response) return ctx.responseValue.status
-  const err = (ctx as { error?: { status?: unknown } }).error
-  if (err && typeof ctx.set.status === 'number' && ctx.set.status >= 400) return ctx.set.status
-  if (typeof err?.status === 'number') return err.status
-  return typeof ctx.set.status === 'number' ? ctx.set.status : 200
+function statusOf({ set, responseValue, error }: Finished): number {
+  if (responseValue instanceof Response) return responseValue.status
+  if (error && typeof set.status === 'number' && set.status >= 400) return set.status
+  const own = (error as { status?: unknown } | undefined)?.status
+  if (typeof own === 'number') return own
+  return typeof set.status === 'number' ? set.status : 200
 }
 
 /**
@@ -85,15 +101,15 @@ export function requestLog(log: Logger) {
       started.set(request, { id, t0: performance.now() })
       set.headers['x-request-id'] = id
     })
-    .onAfterResponse({ as: 'global' }, (ctx) => {
-      const { request, route } = ctx
+    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue, ...rest }) => {
       const s = started.get(request)
       if (!s) return
+      const { error } = rest as Failed
       log.info('request', {
         requestId: s.id,
         method: request.method,
         route: route || 'unmatched',
-        status: statusOf(ctx),
+        status: statusOf({ set, responseValue, error }),
         durationMs: Math.round((performance.now() - s.t0) * 10) / 10,
       })
     })
