@@ -1,10 +1,10 @@
 // The memory as clients see it (protocol/memory.ts), built from a database row; and the data of
 // the `memory.embedding_complete` event of a memory just embedded (in its write or by the worker).
-import type { MemoryRow } from '../db/schema.ts'
 import type { EventPayload } from '../events/types.ts'
 import type { MemoryJson } from '../protocol/memory.ts'
+import type { StoredMemory } from './queries.ts'
 
-export function toMemoryDto(row: MemoryRow): MemoryJson {
+export function toMemoryDto(row: StoredMemory): MemoryJson {
   return {
     id: row.id,
     tenantId: row.tenantId,
@@ -18,7 +18,7 @@ export function toMemoryDto(row: MemoryRow): MemoryJson {
     embedding: {
       status: row.embeddingStatus,
       model: row.embeddingModel,
-      dimensions: row.embedding ? row.embedding.length : null,
+      dimensions: row.dimensions,
     },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -30,6 +30,19 @@ export interface NewMemory {
   trace: string | null
 }
 
+/**
+ * A memory as reads return it: every column but the vector, which only search ranks by and no
+ * response carries, with its length in its place. Rows come back without their thousands of
+ * numbers to parse.
+ */
+export type StoredMemory = Omit<MemoryRow, 'embedding'> & { dimensions: number | null }
+
+const { embedding: _vector, ...unembedded } = getTableColumns(memories)
+const storedFields = {
+  ...unembedded,
+  dimensions: sql<number | null>`cardinality(${memories.embedding})`,
+}
+
 /** The table's columns in its order: [row key, column name]. */
 const MEMORY_COLUMNS = Object.entries(getTableColumns(memories)).map(
   ([key, c]) => [key as keyof MemoryRow, c.name] as const,
@@ -148,7 +161,7 @@ function storedColumns(row: MemoryRow): Record<string, unknown> {
 /** A memory by id, outside any transaction: built once per database handle and run prepared. */
 const readStatement = perDatabase((db) =>
   db
-    .select()
+    .select(storedFields)
     .from(memories)
     .where(
       and(
@@ -164,7 +177,7 @@ export async function readMemory(
   db: Db,
   tenantId: string,
   id: string,
-): Promise<MemoryRow | undefined> {
+): Promise<StoredMemory | undefined> {
   const [row] = await readStatement(db).execute({ tenantId, id })
   return row
 }
@@ -174,9 +187,9 @@ export async function lockMemory(
   tx: Tx,
   tenantId: string,
   id: string,
-): Promise<MemoryRow | undefined> {
+): Promise<StoredMemory | undefined> {
   const [row] = await tx
-    .select()
+    .select(storedFields)
     .from(memories)
     .where(and(eq(memories.tenantId, tenantId), eq(memories.id, id)))
     .limit(1)
@@ -188,12 +201,12 @@ export async function updateMemoryRow(
   tx: Tx,
   id: string,
   set: Partial<typeof memories.$inferInsert>,
-): Promise<MemoryRow> {
+): Promise<StoredMemory> {
   const [out] = await tx
     .update(memories)
     .set({ ...set, version: sql`${memories.version} + 1` })
     .where(eq(memories.id, id))
-    .returning()
+    .returning(storedFields)
   if (!out) throw new Error('memory update returned no row')
   return out
 }
@@ -231,7 +244,7 @@ export interface PageQuery {
 }
 
 /** Newest first by (created_at, id); fetches one extra row to tell whether a next page exists. */
-export function listPage(db: Db, q: PageQuery): Promise<MemoryRow[]> {
+export function listPage(db: Db, q: PageQuery): Promise<StoredMemory[]> {
   const where: SQL[] = [visibleTo(q.tenantId, q.userId)]
   if (q.tag !== undefined) where.push(sql`${memories.tags} @> array[${q.tag}]::text[]`)
   if (q.visibility !== undefined) where.push(eq(memories.visibility, q.visibility))
@@ -246,7 +259,7 @@ export function listPage(db: Db, q: PageQuery): Promise<MemoryRow[]> {
     )
   }
   return db
-    .select()
+    .select(storedFields)
     .from(memories)
     .where(and(...where))
     .orderBy(desc(memories.createdAt), desc(memories.id))
@@ -254,7 +267,7 @@ export function listPage(db: Db, q: PageQuery): Promise<MemoryRow[]> {
 }
 
 export interface Scored {
-  row: MemoryRow
+  row: StoredMemory
   score: number
 }
 
@@ -269,7 +282,7 @@ export async function searchByVector(
   const literal = `{${q.vector.join(',')}}`
   const score = sql<number>`(select sum(a * b) from unnest(${memories.embedding}, ${literal}::real[]) as v(a, b))`
   const rows = await db
-    .select({ row: memories, score })
+    .select({ row: storedFields, score })
     .from(memories)
     .where(
       and(

@@ -62,7 +62,7 @@ export async function createMemory(
     createdAt: now,
     updatedAt: now,
   }
-  const memory = toMemoryDto(row)
+  const memory = toMemoryDto({ ...row, dimensions: row.embedding?.length ?? null })
   const events = await dbSpan('memory.create', () =>
     createIn(deps.writer)({ row, payload: { memory }, trace: activeTraceparent() ?? null }),
   )
