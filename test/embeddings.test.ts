@@ -3,7 +3,8 @@
 import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { and, asc, eq } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
-import { embeddingJobs, events } from '../src/db/schema.ts'
+import { embeddingJobs, events, memories } from '../src/db/schema.ts'
+import { normalize } from '../src/memories/embedder/embedder.ts'
 import { createHttpEmbedder } from '../src/memories/embedder/http.ts'
 import { createLocalEmbedder } from '../src/memories/embedder/local.ts'
 import { type EmbeddingWorker, startEmbeddingWorker } from '../src/memories/embedding-worker.ts'
@@ -307,6 +308,46 @@ for (const backend of backends) {
       expect(await jobsOf(id)).toEqual([])
       const hit = await t.call('GET', '/api/v4/memories/search?q=crocus', { token: tok })
       expect(hit.body.data.map((h: { memory: { id: string } }) => h.memory.id)).toEqual([id])
+    })
+
+    test('the stored vector is the embedder’s, to the precision of real, for several creates at once', async () => {
+      // Components that are tiny, negative, zero or of many digits, in a unit-length vector.
+      const vectorOf = (text: string) =>
+        normalize(
+          Array.from({ length: 16 }, (_, i) =>
+            i === 5 ? 0 : (i % 2 ? -1 : 1) * (text.length + i / 3) * 10 ** -(i % 9),
+          ),
+        )
+      const exact = buildTestApp(database, {
+        embedder: {
+          model: 'exact-16',
+          embedsInline: true,
+          embed: async (texts) => texts.map(vectorOf),
+        },
+      })
+      const tok = await exact.token(exact.tenant(), 'alice')
+      const contents = [
+        'x',
+        'violet crocus bulbs',
+        'Zürich 2026 ünïcödé ∑ and 12345678901234567890',
+      ]
+      const created = await Promise.all(
+        contents.map((content) =>
+          exact.call('POST', '/api/v4/memories', { token: tok, body: { content } }),
+        ),
+      )
+      for (const [i, res] of created.entries()) {
+        expect(res.status).toBe(201)
+        expect(res.body.embedding).toEqual({ status: 'ready', model: 'exact-16', dimensions: 16 })
+        const [stored] = await database.db
+          .select({ embedding: memories.embedding })
+          .from(memories)
+          .where(eq(memories.id, res.body.id))
+        // Read back as real's shortest text, each number names the same 32-bit float.
+        expect(stored?.embedding?.map(Math.fround)).toEqual(
+          vectorOf(contents[i] as string).map(Math.fround),
+        )
+      }
     })
 
     test('a content edit is re-embedded in the edit and drops a job queued for earlier content; a title edit is not', async () => {

@@ -58,15 +58,16 @@ const MEMORY_COLUMNS = Object.entries(getTableColumns(memories)).map(
  */
 const createStatement = perDatabase((db) => {
   const col = (name: string) => sql.raw(`input.${name}`)
-  // The input rows: one JSON object per memory, its columns expanded into the table's row type.
+  // The input rows: one JSON object per memory, its columns expanded into the table's row type. The
+  // vector comes beside them as a real[] literal (see vectorLiteral), not in the memory's JSON.
   const input = db
     .$with('input', {})
     .as(
-      sql`select x.ord, x.event_id, x.payload, x.embedded_event_id, x.embedded_payload, x.trace, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, payload jsonb, embedded_event_id uuid, embedded_payload jsonb, trace text, memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
+      sql`select x.ord, x.event_id, x.payload, x.embedded_event_id, x.embedded_payload, x.trace, x.vector, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, payload jsonb, embedded_event_id uuid, embedded_payload jsonb, trace text, vector real[], memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
     )
   // Every column of the table, read from the input rows, in the table's order.
   const memoryColumns = Object.fromEntries(
-    MEMORY_COLUMNS.map(([key, name]) => [key, col(name)]),
+    MEMORY_COLUMNS.map(([key, name]) => [key, col(key === 'embedding' ? 'vector' : name)]),
   ) as Record<keyof MemoryRow, SQL>
   const newMemories = db.$with('new_memories').as(
     db
@@ -89,7 +90,7 @@ const createStatement = perDatabase((db) => {
             trace: col('trace'),
           })
           .from(sql`input`)
-          .where(sql`input.embedding is null`) as never,
+          .where(sql`input.vector is null`) as never,
       )
       .returning({ memoryId: embeddingJobs.memoryId }),
   )
@@ -134,6 +135,7 @@ export async function insertMemories(db: Db, items: NewMemory[]): Promise<Stored
         }
       : { embedded_event_id: null, embedded_payload: null }),
     trace,
+    vector: row.embedding ? vectorLiteral(row.embedding) : null,
     memory: storedColumns(row),
   }))
   const logged = await createStatement(db).execute({ input: JSON.stringify(input) })
@@ -148,10 +150,24 @@ export async function insertMemories(db: Db, items: NewMemory[]): Promise<Stored
   )
 }
 
-/** A row as the table's column names and JSON values (what jsonb_populate_record reads). */
+/**
+ * A vector as PostgreSQL's text form of a real[] (`{0.25,-1e-7}`): read by the array's own input,
+ * number by number. Given as a JSON array, each number went through numeric and text on its way to
+ * real, which cost the create statement more than the rest of its row. JSON's number text is a form
+ * PostgreSQL's real input accepts.
+ */
+function vectorLiteral(vector: readonly number[]): string {
+  return `{${JSON.stringify(vector).slice(1, -1)}}`
+}
+
+/**
+ * A row as the table's column names and JSON values (what jsonb_populate_record reads), without
+ * its vector, which goes as a literal of its own.
+ */
 function storedColumns(row: MemoryRow): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, name] of MEMORY_COLUMNS) {
+    if (key === 'embedding') continue
     const v = row[key]
     out[name] = v instanceof Date ? v.toISOString() : v
   }
