@@ -153,8 +153,7 @@ export async function insertMemories(db: Db, items: NewMemory[]): Promise<Stored
 /**
  * A vector as PostgreSQL's text form of a real[] (`{0.25,-1e-7}`): read by the array's own input,
  * number by number. Given as a JSON array, each number went through numeric and text on its way to
- * real, which cost the create statement more than the rest of its row. JSON's number text is a form
- * PostgreSQL's real input accepts.
+ * real. JSON's number text is a form PostgreSQL's real input accepts.
  */
 function vectorLiteral(vector: readonly number[]): string {
   return `{${JSON.stringify(vector).slice(1, -1)}}`
