@@ -47,6 +47,8 @@ const storedFields = {
 const MEMORY_COLUMNS = Object.entries(getTableColumns(memories)).map(
   ([key, c]) => [key as keyof MemoryRow, c.name] as const,
 )
+/** The columns a new row's JSON carries: all but the vector, which goes as a literal of its own. */
+const JSON_COLUMNS = MEMORY_COLUMNS.filter(([key]) => key !== 'embedding')
 
 /**
  * New memories and their events in one statement: atomic without a transaction, one round trip and
@@ -159,14 +161,10 @@ function vectorLiteral(vector: readonly number[]): string {
   return `{${JSON.stringify(vector).slice(1, -1)}}`
 }
 
-/**
- * A row as the table's column names and JSON values (what jsonb_populate_record reads), without
- * its vector, which goes as a literal of its own.
- */
+/** A row as the table's column names and JSON values (what jsonb_populate_record reads). */
 function storedColumns(row: MemoryRow): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const [key, name] of MEMORY_COLUMNS) {
-    if (key === 'embedding') continue
+  for (const [key, name] of JSON_COLUMNS) {
     const v = row[key]
     out[name] = v instanceof Date ? v.toISOString() : v
   }
@@ -294,8 +292,7 @@ export async function searchByVector(
   db: Db,
   q: { tenantId: string; userId: string; model: string; vector: number[]; limit: number },
 ): Promise<Scored[]> {
-  const literal = `{${q.vector.join(',')}}`
-  const score = sql<number>`(select sum(a * b) from unnest(${memories.embedding}, ${literal}::real[]) as v(a, b))`
+  const score = sql<number>`(select sum(a * b) from unnest(${memories.embedding}, ${vectorLiteral(q.vector)}::real[]) as v(a, b))`
   const rows = await db
     .select({ row: storedFields, score })
     .from(memories)

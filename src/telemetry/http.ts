@@ -25,18 +25,20 @@ export function httpMetrics(metrics: Metrics, opts: { serveMetrics: boolean }) {
     .onRequest(({ request }) => {
       started.set(request, performance.now())
     })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue, ...rest }) => {
-      const t0 = started.get(request)
-      if (t0 === undefined) return
-      const { error } = rest as Failed
-      metrics.instruments.httpDuration.record((performance.now() - t0) / 1000, {
-        'http.request.method': request.method,
-        'http.route': route || 'unmatched',
-        'http.response.status_code': statusOf({ set, responseValue, error }),
-      })
-      const kind = databaseErrorKind(error)
-      if (kind) metrics.instruments.databaseErrors.add(1, { 'error.type': kind })
-    })
+    .onAfterResponse(
+      { as: 'global' },
+      ({ request, route, set, responseValue, error }: Finished) => {
+        const t0 = started.get(request)
+        if (t0 === undefined) return
+        metrics.instruments.httpDuration.record((performance.now() - t0) / 1000, {
+          'http.request.method': request.method,
+          'http.route': route || 'unmatched',
+          'http.response.status_code': statusOf({ set, responseValue, error }),
+        })
+        const kind = databaseErrorKind(error)
+        if (kind) metrics.instruments.databaseErrors.add(1, { 'error.type': kind })
+      },
+    )
   if (!opts.serveMetrics) return plugin
   return plugin.get('/metrics', () => metricsResponse(metrics), {
     detail: { summary: 'Prometheus metrics', tags: ['telemetry'] },
@@ -61,19 +63,17 @@ export function requestSpanName() {
 }
 
 /**
- * Hooks name the context fields they read instead of taking the whole context: Elysia looks at
- * which fields a hook reads and, for a hook that takes all of them, parses every request's query,
- * headers and cookies whether a route needs them or not. `error` is on the context of a request
- * that failed; the hook's declared type does not list it.
+ * What the after-response hooks read of a finished request. They name these fields instead of
+ * taking the whole context: Elysia looks at which fields a hook reads and, for a hook that takes all
+ * of them, parses every request's query, headers and cookies whether a route needs them or not.
+ * `error` is on the context of a request that failed; Elysia's declared type does not list it.
  */
-interface Failed {
-  error?: unknown
-}
-
-/** What a finished request's status is read from. */
-interface Finished extends Failed {
+interface Finished {
+  request: Request
+  route: string
   set: { status?: unknown }
   responseValue?: unknown
+  error?: unknown
 }
 
 /**
@@ -81,7 +81,7 @@ interface Finished extends Failed {
  * status it answered with (503 for an unreachable database, say) in `set.status`, and the error's own
  * status is only a fallback (an error raised before any handler ran).
  */
-function statusOf({ set, responseValue, error }: Finished): number {
+function statusOf({ set, responseValue, error }: Omit<Finished, 'request' | 'route'>): number {
   if (responseValue instanceof Response) return responseValue.status
   if (error && typeof set.status === 'number' && set.status >= 400) return set.status
   const own = (error as { status?: unknown } | undefined)?.status
@@ -101,16 +101,18 @@ export function requestLog(log: Logger) {
       started.set(request, { id, t0: performance.now() })
       set.headers['x-request-id'] = id
     })
-    .onAfterResponse({ as: 'global' }, ({ request, route, set, responseValue, ...rest }) => {
-      const s = started.get(request)
-      if (!s) return
-      const { error } = rest as Failed
-      log.info('request', {
-        requestId: s.id,
-        method: request.method,
-        route: route || 'unmatched',
-        status: statusOf({ set, responseValue, error }),
-        durationMs: Math.round((performance.now() - s.t0) * 10) / 10,
-      })
-    })
+    .onAfterResponse(
+      { as: 'global' },
+      ({ request, route, set, responseValue, error }: Finished) => {
+        const s = started.get(request)
+        if (!s) return
+        log.info('request', {
+          requestId: s.id,
+          method: request.method,
+          route: route || 'unmatched',
+          status: statusOf({ set, responseValue, error }),
+          durationMs: Math.round((performance.now() - s.t0) * 10) / 10,
+        })
+      },
+    )
 }
