@@ -6,6 +6,7 @@ import { embeddingJobs, memories } from '../db/schema.ts'
 import { appendManyStatement } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import { embeddingCompleteOf } from './dto.ts'
+import { vectorLiteral } from './queries.ts'
 
 export interface ClaimedJob {
   memoryId: string
@@ -178,7 +179,7 @@ export async function finishJobs(
   const rows = results.map((r) => ({
     memoryId: r.memoryId,
     contentHash: r.contentHash,
-    vector: `{${r.vector.join(',')}}`,
+    vector: vectorLiteral(r.vector),
     eventId: Bun.randomUUIDv7(),
     payload: embeddingCompleteOf(r.memoryId, model, r.vector),
   }))

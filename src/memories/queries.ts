@@ -157,7 +157,7 @@ export async function insertMemories(db: Db, items: NewMemory[]): Promise<Stored
  * number by number. Given as a JSON array, each number went through numeric and text on its way to
  * real. JSON's number text is a form PostgreSQL's real input accepts.
  */
-function vectorLiteral(vector: readonly number[]): string {
+export function vectorLiteral(vector: readonly number[]): string {
   return `{${JSON.stringify(vector).slice(1, -1)}}`
 }
 
