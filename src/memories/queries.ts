@@ -43,12 +43,12 @@ const storedFields = {
   dimensions: sql<number | null>`cardinality(${memories.embedding})`,
 }
 
-/** The table's columns in its order: [row key, column name]. */
-const MEMORY_COLUMNS = Object.entries(getTableColumns(memories)).map(
-  ([key, c]) => [key as keyof MemoryRow, c.name] as const,
-)
+/** Columns in the table's order: [row key, column name]. */
+const namesOf = (columns: Record<string, { name: string }>) =>
+  Object.entries(columns).map(([key, c]) => [key as keyof MemoryRow, c.name] as const)
+const MEMORY_COLUMNS = namesOf(getTableColumns(memories))
 /** The columns a new row's JSON carries: all but the vector, which goes as a literal of its own. */
-const JSON_COLUMNS = MEMORY_COLUMNS.filter(([key]) => key !== 'embedding')
+const JSON_COLUMNS = namesOf(unembedded)
 
 /**
  * New memories and their events in one statement: atomic without a transaction, one round trip and
