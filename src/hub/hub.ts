@@ -12,6 +12,7 @@ import { eventArrived } from '../telemetry/spans.ts'
 import { createMemoriesChannel } from './channels/memories.ts'
 import { createTenantChannel } from './channels/tenant.ts'
 import { createClientFrames } from './client-frames.ts'
+import { collectAfterOpens } from './collect-after-opens.ts'
 import type { ConnectionData, Socket } from './connection.ts'
 import { createCredentialWatch } from './credential-watch.ts'
 import { createOutbox } from './outbox.ts'
@@ -84,6 +85,7 @@ export function createHub(opts: HubOptions) {
     onBackpressure: () => m.limitRejections.add(1, { limit: 'backpressure' }),
   })
   const { closeWith, retryHint } = upkeep
+  const countOpened = collectAfterOpens()
   const credentials = createCredentialWatch({
     registry,
     log,
@@ -156,6 +158,7 @@ export function createHub(opts: HubOptions) {
   const websocket: WebSocketHandler<ConnectionData> = {
     open(ws) {
       const { principal } = ws.data
+      countOpened()
       m.activeConnections.add(1)
       m.connectionsOpened.add(1)
       log.info('connection opened', {
