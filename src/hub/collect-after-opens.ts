@@ -10,7 +10,7 @@
 // instead (docs/PERFORMANCE.md, "A collection after every 500 sockets opened").
 
 /** Sockets opened between two requests for a collection. */
-export const OPENS_PER_COLLECTION = 500
+const OPENS_PER_COLLECTION = 500
 
 /**
  * Returns the function to call on every socket opened. The request is asynchronous: the collection
