@@ -6,7 +6,7 @@
 //     --targets puo,raw-bun,socketio   side by side in one run (default puo; ratios are printed)
 //     --db pglite|postgres             PUO Memo's database (postgres needs DATABASE_URL, an admin URL)
 //     --ci                             the small variant (≈ 500 connections, 10 s)
-//     --connections N --tenants N --rate N --duration S   override the definitions
+//     --connections N --tenants N --rate N --duration S --hold S   override the definitions
 //     --server-cpus 0 --runner-cpus 1  pin the server(s) and this runner with taskset
 //     --env K=V,K=V                    extra PUO Memo server settings
 //     --server-flags="--cpu-prof-md --cpu-prof-dir=DIR"   runtime flags for PUO Memo (profiling; with =)
@@ -47,6 +47,7 @@ const valueless = flagsWithoutValue(flags, [
   'tenants',
   'rate',
   'duration',
+  'hold',
   'server-cpus',
   'runner-cpus',
   'env',
@@ -59,13 +60,21 @@ if (valueless.length > 0) {
   )
   process.exit(2)
 }
-const num = (k: string) => (flags.has(k) ? Number(flags.get(k)) : undefined)
+/** A count or a number of seconds from the command line: positive, or the run stops here. */
+function num(k: string): number | undefined {
+  if (!flags.has(k)) return undefined
+  const n = Number(flags.get(k))
+  if (Number.isFinite(n) && n > 0) return n
+  console.error(`--${k} ${flags.get(k)}: not a positive number`)
+  process.exit(2)
+}
 const overrides: Partial<Params> = Object.fromEntries(
   Object.entries({
     connections: num('connections'),
     tenants: num('tenants'),
     writesPerSecond: num('rate'),
     durationSeconds: num('duration'),
+    holdSeconds: num('hold'),
   }).filter(([, v]) => v !== undefined),
 )
 const p = paramsOf(name, flags.get('ci') === 'true', overrides)
