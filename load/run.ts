@@ -60,18 +60,19 @@ if (valueless.length > 0) {
   )
   process.exit(2)
 }
-/** A count or a number of seconds from the command line: positive, or the run stops here. */
-function num(k: string): number | undefined {
+/** A positive rate or duration, or with `isCount` a whole count, from the command line.
+ * Anything else stops the run (exit 2). */
+function num(k: string, isCount = false): number | undefined {
   if (!flags.has(k)) return undefined
   const n = Number(flags.get(k))
-  if (Number.isFinite(n) && n > 0) return n
-  console.error(`--${k} ${flags.get(k)}: not a positive number`)
+  if (n > 0 && (isCount ? Number.isSafeInteger(n) : Number.isFinite(n))) return n
+  console.error(`--${k} ${flags.get(k)}: not a positive ${isCount ? 'whole number' : 'number'}`)
   process.exit(2)
 }
 const overrides: Partial<Params> = Object.fromEntries(
   Object.entries({
-    connections: num('connections'),
-    tenants: num('tenants'),
+    connections: num('connections', true),
+    tenants: num('tenants', true),
     writesPerSecond: num('rate'),
     durationSeconds: num('duration'),
     holdSeconds: num('hold'),
