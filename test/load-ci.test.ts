@@ -102,6 +102,26 @@ describe('load runner arguments', () => {
       expect(stderr).toContain(`--${(args[1] as string).slice(2)}`)
     }
   })
+
+  test('a count, rate or duration that is not a positive number is refused before anything starts', async () => {
+    // Number('abc') is NaN and a loop over NaN writes nothing: the run would report a clean nothing.
+    for (const [flag, value] of [
+      ['--rate', '0'],
+      ['--duration', 'abc'],
+      ['--hold', '-5'],
+      ['--connections', '1.5'],
+      ['--tenants', 'Infinity'],
+    ] as const) {
+      const proc = Bun.spawn([process.execPath, 'load/run.ts', 'connect', flag, value], {
+        cwd: root,
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+      const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+      expect({ flag, value, code }).toEqual({ flag, value, code: 2 })
+      expect(stderr).toContain(`${flag} ${value}: not a positive`)
+    }
+  })
 })
 
 describe.skipIf(!postgresUrl)('load runner on PostgreSQL', () => {
