@@ -27,6 +27,21 @@ async function runScenario(name: string, extra: string[] = []): Promise<Outcome[
   return (JSON.parse(readFileSync(out, 'utf8')) as { outcomes: Outcome[] }).outcomes
 }
 
+/** Runs the load runner with `args` until it exits (a refusal, in these tests): its code and stderr. */
+async function runnerExit(
+  args: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<{ code: number; stderr: string }> {
+  const proc = Bun.spawn([process.execPath, 'load/run.ts', ...args], {
+    cwd: root,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env,
+  })
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+  return { code, stderr }
+}
+
 /** Every invariant check of every outcome was met (benchmarks are reported, not asserted). */
 function expectInvariants(outcomes: Outcome[]): void {
   expect(outcomes.length).toBeGreaterThan(0)
@@ -70,16 +85,10 @@ describe('load scenarios, small variant', () => {
 
 describe('load runner arguments', () => {
   test('RAW_BUN_STORE naming a store the peer does not have is refused before anything starts', async () => {
-    const proc = Bun.spawn(
-      [process.execPath, 'load/run.ts', 'fanout', '--ci', '--targets', 'raw-bun'],
-      {
-        cwd: root,
-        stdout: 'pipe',
-        stderr: 'pipe',
-        env: { ...process.env, RAW_BUN_STORE: 'mysql' },
-      },
-    )
-    const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+    const { code, stderr } = await runnerExit(['fanout', '--ci', '--targets', 'raw-bun'], {
+      ...process.env,
+      RAW_BUN_STORE: 'mysql',
+    })
     expect(code).not.toBe(0)
     expect(stderr).toContain('RAW_BUN_STORE=mysql')
   }, 60_000)
@@ -91,12 +100,7 @@ describe('load runner arguments', () => {
       ['fanout', '--json'],
       ['throughput', '--rate', '--db', 'pglite'],
     ]) {
-      const proc = Bun.spawn([process.execPath, 'load/run.ts', ...args], {
-        cwd: root,
-        stdout: 'pipe',
-        stderr: 'pipe',
-      })
-      const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+      const { code, stderr } = await runnerExit(args)
       expect({ args, code }).toEqual({ args, code: 2 })
       expect(stderr).toContain('no value given')
       expect(stderr).toContain(`--${(args[1] as string).slice(2)}`)
@@ -112,12 +116,7 @@ describe('load runner arguments', () => {
       ['--connections', '1.5'],
       ['--tenants', 'Infinity'],
     ] as const) {
-      const proc = Bun.spawn([process.execPath, 'load/run.ts', 'connect', flag, value], {
-        cwd: root,
-        stdout: 'pipe',
-        stderr: 'pipe',
-      })
-      const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()])
+      const { code, stderr } = await runnerExit(['connect', flag, value])
       expect({ flag, value, code }).toEqual({ flag, value, code: 2 })
       expect(stderr).toContain(`${flag} ${value}: not a positive`)
     }
