@@ -1,9 +1,13 @@
 // Appends to the event log in the caller's transaction or statement, so a change and its events commit together.
-import { type SQL, sql } from 'drizzle-orm'
+import { getTableColumns, type SQL, sql } from 'drizzle-orm'
 import type { WithSubquery } from 'drizzle-orm/subquery'
 import type { Db, Tx } from '../db/database.ts'
 import { events, tenantSeqs } from '../db/schema.ts'
 import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
+
+/** What an insert reads back: every column but the payload, which the writer has already (reading
+ * it back cost the database its output and the server its parse). */
+const { payload: _payload, ...loggedColumns } = getTableColumns(events)
 
 /**
  * Guarantee: within a tenant, committed events have seq 1, 2, 3, … with no gap, in commit order.
@@ -47,9 +51,9 @@ export async function appendEvent(
         })
         .from(next),
     )
-    .returning()
+    .returning(loggedColumns)
   if (!row) throw new Error('event insert returned no row')
-  return row
+  return { ...row, payload: event.payload }
 }
 
 /** Where many events come from: a row source and, per row, each event column as SQL over it. */
@@ -69,6 +73,7 @@ export interface EventSource {
  * Logs one event per source row in one statement, with the same guarantee as appendEvent: each
  * tenant's counter is bumped once by its count of rows, in tenant order (so two such statements
  * cannot wait on each other in a cycle), and its events get the consecutive seqs in `ord` order.
+ * The rows come back without their payloads: the caller pairs each with its own by id.
  */
 export function appendManyStatement(tx: Tx | Db, source: EventSource) {
   const c = source.columns
@@ -91,5 +96,5 @@ export function appendManyStatement(tx: Tx | Db, source: EventSource) {
     .select(
       sql`select ${c.id}, ${c.tenantId}, bumped.seq - counts.n + row_number() over (partition by ${c.tenantId} order by ${c.ord}), ${c.type}, ${c.memoryId}, ${c.ownerId}, ${c.visibility}, ${c.payload}, clock_timestamp() from ${source.from} join counts on counts.tenant_id = ${c.tenantId} join bumped on bumped.tenant_id = ${c.tenantId}`,
     )
-    .returning()
+    .returning(loggedColumns)
 }

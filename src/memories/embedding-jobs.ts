@@ -184,7 +184,10 @@ export async function finishJobs(
     payload: embeddingCompleteOf(r.memoryId, model, r.vector),
   }))
   const logged = await finishStatement(db).execute({ model, results: JSON.stringify(rows) })
-  return logged.sort((a, b) => a.seq - b.seq)
+  const payloads = new Map(rows.map((r) => [r.eventId, r.payload]))
+  return logged
+    .map((e) => ({ ...e, payload: payloads.get(e.id) as StoredEvent['payload'] }))
+    .sort((a, b) => a.seq - b.seq)
 }
 
 export async function deleteJob(tx: Tx, memoryId: string): Promise<void> {

@@ -142,13 +142,15 @@ export async function insertMemories(db: Db, items: NewMemory[]): Promise<Stored
   }))
   const logged = await createStatement(db).execute({ input: JSON.stringify(input) })
   const byId = new Map(logged.map((e) => [e.id, e]))
-  const find = (id: string) => {
+  const find = (id: string, payload: StoredEvent['payload']): StoredEvent => {
     const event = byId.get(id)
     if (!event) throw new Error('memory insert returned no event')
-    return event
+    return { ...event, payload }
   }
   return input.map((i) =>
-    i.embedded_event_id ? [find(i.event_id), find(i.embedded_event_id)] : [find(i.event_id)],
+    i.embedded_event_id
+      ? [find(i.event_id, i.payload), find(i.embedded_event_id, i.embedded_payload)]
+      : [find(i.event_id, i.payload)],
   )
 }
 
