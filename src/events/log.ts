@@ -5,8 +5,10 @@ import type { Db, Tx } from '../db/database.ts'
 import { events, tenantSeqs } from '../db/schema.ts'
 import type { EventSubject, MemoryEvent, StoredEvent } from './types.ts'
 
-/** What an insert reads back: every column but the payload, which the writer has already (reading
- * it back cost the database its output and the server its parse). */
+/**
+ * What an insert reads back: every column but the payload, which the writer has already (reading it
+ * back cost the database its output and the server its parse).
+ */
 const { payload: _payload, ...loggedColumns } = getTableColumns(events)
 
 /**
