@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, test } from 'bun:test'
 import { and, asc, eq } from 'drizzle-orm'
 import type { Database } from '../src/db/database.ts'
 import { embeddingJobs, events, memories } from '../src/db/schema.ts'
+import type { StoredEvent } from '../src/events/types.ts'
 import { normalize } from '../src/memories/embedder/embedder.ts'
 import { createHttpEmbedder } from '../src/memories/embedder/http.ts'
 import { createLocalEmbedder } from '../src/memories/embedder/local.ts'
@@ -178,10 +179,12 @@ for (const backend of backends) {
           return embedder.embed(texts)
         },
       }
-      start({ embedder: editing, batchSize: 16 })
+      const handed: StoredEvent[] = []
+      start({ embedder: editing, batchSize: 16, afterCommit: (e) => handed.push(e) })
       for (const [k, list] of ids.entries()) {
         for (const id of list) await ready(toks[k] as string, id)
       }
+      const stored = new Map<string, StoredEvent>()
       for (const tenant of tenants) {
         const log = await database.db
           .select()
@@ -189,6 +192,13 @@ for (const backend of backends) {
           .where(eq(events.tenantId, tenant))
           .orderBy(asc(events.seq))
         expect(log.map((e) => e.seq)).toEqual(log.map((_, i) => i + 1))
+        for (const e of log) stored.set(e.id, e)
+      }
+      // What the worker hands on after commit is what it logged, each event with its own memory's data.
+      expect(handed).toHaveLength(6)
+      for (const e of handed) {
+        expect(e.payload).toEqual({ memoryId: e.memoryId, model: 'local-hash-64', dimensions: 64 })
+        expect(stored.get(e.id)).toEqual(e)
       }
       // The edited memory: one completion only, for its new content (the first result was dropped).
       const done = (await eventsOf(tenants[0] as string, 'memory.embedding_complete')).filter(

@@ -82,6 +82,39 @@ for (const backend of backends) {
       }
     })
 
+    test('events handed on after commit carry each create its own data, as the log stored it', async () => {
+      const tenants = [t.tenant(), t.tenant()]
+      const toks = await Promise.all(tenants.map((tenant) => t.token(tenant, 'alice')))
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          t.call('POST', '/api/v4/memories', {
+            token: toks[i % 2] as string,
+            body: { content: `own ${i}`, tags: [`t${i}`], metadata: { i }, visibility: 'team' },
+          }),
+        ),
+      )
+      expect(results.map((r) => r.status)).toEqual(results.map(() => 201))
+      const byId = new Map(results.map((r) => [r.body.id as string, r.body]))
+      const live = t.committed.filter((e) => tenants.includes(e.tenantId))
+      expect(live).toHaveLength(80)
+      const stored = new Map(
+        [...(await logOf(tenants[0] as string)), ...(await logOf(tenants[1] as string))].map(
+          (e) => [e.id, e],
+        ),
+      )
+      for (const e of live) {
+        const memory = byId.get(e.memoryId)
+        expect(memory?.tenantId).toBe(e.tenantId)
+        expect(e.payload).toEqual(
+          e.type === 'memory.created'
+            ? { memory }
+            : { memoryId: e.memoryId, model: memory.embedding.model, dimensions: 64 },
+        )
+        const row = stored.get(e.id)
+        expect([row?.seq, row?.type, row?.payload]).toEqual([e.seq, e.type, e.payload])
+      }
+    })
+
     test('a create that fails in a group fails alone; the others commit', async () => {
       const tenant = t.tenant()
       const now = new Date()
