@@ -60,8 +60,10 @@ if (valueless.length > 0) {
   )
   process.exit(2)
 }
-/** A positive rate or duration, or with `isCount` a whole count, from the command line.
- * Anything else stops the run (exit 2). */
+/**
+ * A positive rate or duration, or with `isCount` a whole count, from the command line. Anything else
+ * stops the run (exit 2).
+ */
 function num(k: string, isCount = false): number | undefined {
   if (!flags.has(k)) return undefined
   const n = Number(flags.get(k))

@@ -58,6 +58,21 @@ export async function appendEvent(
   return { ...row, payload: event.payload }
 }
 
+/**
+ * Events read back without their payloads (appendManyStatement), each given the payload its writer
+ * sent for that event id. A row with no payload sent for it is a bug in the statement: it throws.
+ */
+export function withPayloads(
+  logged: readonly Omit<StoredEvent, 'payload'>[],
+  payloads: ReadonlyMap<string, StoredEvent['payload']>,
+): StoredEvent[] {
+  return logged.map((e) => {
+    const payload = payloads.get(e.id)
+    if (!payload) throw new Error(`event ${e.id} was logged without a payload sent for it`)
+    return { ...e, payload }
+  })
+}
+
 /** Where many events come from: a row source and, per row, each event column as SQL over it. */
 export interface EventSource {
   /** Data-modifying or plain CTEs the source reads (run in the same statement). */

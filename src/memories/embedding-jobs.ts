@@ -3,7 +3,7 @@ import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import type { Db, Tx } from '../db/database.ts'
 import { perDatabase } from '../db/per-database.ts'
 import { embeddingJobs, memories } from '../db/schema.ts'
-import { appendManyStatement } from '../events/log.ts'
+import { appendManyStatement, withPayloads } from '../events/log.ts'
 import type { StoredEvent } from '../events/types.ts'
 import { embeddingCompleteOf } from './dto.ts'
 import { vectorLiteral } from './queries.ts'
@@ -185,9 +185,7 @@ export async function finishJobs(
   }))
   const logged = await finishStatement(db).execute({ model, results: JSON.stringify(rows) })
   const payloads = new Map(rows.map((r) => [r.eventId, r.payload]))
-  return logged
-    .map((e) => ({ ...e, payload: payloads.get(e.id) as StoredEvent['payload'] }))
-    .sort((a, b) => a.seq - b.seq)
+  return withPayloads(logged, payloads).sort((a, b) => a.seq - b.seq)
 }
 
 export async function deleteJob(tx: Tx, memoryId: string): Promise<void> {

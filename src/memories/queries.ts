@@ -3,7 +3,7 @@ import { and, desc, eq, getTableColumns, gte, isNotNull, lt, or, type SQL, sql }
 import type { Db, Tx } from '../db/database.ts'
 import { perDatabase } from '../db/per-database.ts'
 import { embeddingJobs, type MemoryRow, memories, type Visibility } from '../db/schema.ts'
-import { appendManyStatement } from '../events/log.ts'
+import { appendManyStatement, withPayloads } from '../events/log.ts'
 import type { EventPayload, StoredEvent } from '../events/types.ts'
 import { activeTraceparent } from '../telemetry/spans.ts'
 import { embeddingCompleteOf } from './dto.ts'
@@ -141,16 +141,19 @@ export async function insertMemories(db: Db, items: NewMemory[]): Promise<Stored
     memory: storedColumns(row),
   }))
   const logged = await createStatement(db).execute({ input: JSON.stringify(input) })
-  const byId = new Map(logged.map((e) => [e.id, e]))
-  const find = (id: string, payload: StoredEvent['payload']): StoredEvent => {
+  const payloads = new Map<string, StoredEvent['payload']>()
+  for (const i of input) {
+    payloads.set(i.event_id, i.payload)
+    if (i.embedded_event_id) payloads.set(i.embedded_event_id, i.embedded_payload)
+  }
+  const byId = new Map(withPayloads(logged, payloads).map((e) => [e.id, e]))
+  const find = (id: string) => {
     const event = byId.get(id)
     if (!event) throw new Error('memory insert returned no event')
-    return { ...event, payload }
+    return event
   }
   return input.map((i) =>
-    i.embedded_event_id
-      ? [find(i.event_id, i.payload), find(i.embedded_event_id, i.embedded_payload)]
-      : [find(i.event_id, i.payload)],
+    i.embedded_event_id ? [find(i.event_id), find(i.embedded_event_id)] : [find(i.event_id)],
   )
 }
 
