@@ -1,8 +1,9 @@
 // Graceful shutdown: every socket gets 1012 with a spread-out reconnect hint; new sockets are refused.
 import { describe, expect, test } from 'bun:test'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawnListening } from './harness/process.ts'
 import { startServer } from './harness/server.ts'
 import { buildTestApp } from './support/app.ts'
 import { runCli } from './support/cli.ts'
@@ -56,4 +57,64 @@ describe('graceful shutdown', () => {
       if (server.proc.exitCode === null) server.proc.kill('SIGKILL')
     }
   }, 60_000)
+
+  // A container's stop, like many supervisors, signals only the process it started: here `npm start`.
+  test('SIGTERM to `npm start` alone reaches the server: clients get 1012 and npm exits 0', async () => {
+    const marker = crypto.randomUUID()
+    const dataDir = mkdtempSync(join(tmpdir(), 'puo-npm-start-'))
+    const env = {
+      ...(process.env as Record<string, string>),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: '',
+      DATABASE_URL: '',
+      LOG_LEVEL: 'info',
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'q'.repeat(40),
+      PUO_TEST_RUN: marker,
+    }
+    const root = new URL('..', import.meta.url).pathname
+    const npm = await spawnListening(['npm', 'start'], { cwd: root, env })
+    try {
+      const token = runCli(['token', '--tenant', 'acme', '--user', 'alice'], env).stdout.trim()
+      const s = await openSocket(`${npm.url.replace('http', 'ws')}/api/v4/ws?token=${token}`)
+      await s.subscribe('memories')
+      npm.proc.kill('SIGTERM')
+      const closed = await Promise.race([s.closed, Bun.sleep(20_000).then(() => undefined)])
+      expect(closed?.code).toBe(1012)
+      expect(await npm.proc.exited).toBe(0)
+      const afterwards = await fetch(`${npm.url}/health`).then(
+        () => 'still answering',
+        () => 'gone',
+      )
+      expect(afterwards).toBe('gone')
+    } finally {
+      // Before the fix the server outlived npm: never leave it running.
+      npm.proc.kill('SIGKILL')
+      for (const pid of processesMarked(marker)) {
+        try {
+          process.kill(pid, 'SIGKILL')
+        } catch {
+          // Already gone.
+        }
+      }
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
+
+/** Processes of this user started with PUO_TEST_RUN=marker in their environment (npm's children). */
+function processesMarked(marker: string): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    try {
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8')
+      if (environ.split('\0').includes(`PUO_TEST_RUN=${marker}`)) found.push(pid)
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found
+}
