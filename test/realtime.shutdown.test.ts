@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawnListening } from './harness/process.ts'
-import { startServer } from './harness/server.ts'
+import { serverSettings, startServer } from './harness/server.ts'
 import { buildTestApp } from './support/app.ts'
 import { runCli } from './support/cli.ts'
 import { pgliteBackend } from './support/db.ts'
@@ -62,17 +62,12 @@ describe('graceful shutdown', () => {
   test('SIGTERM to `npm start` alone reaches the server: clients get 1012 and npm exits 0', async () => {
     const marker = crypto.randomUUID()
     const dataDir = mkdtempSync(join(tmpdir(), 'puo-npm-start-'))
-    const env = {
-      ...(process.env as Record<string, string>),
-      PORT: '0',
-      HOST: '127.0.0.1',
-      REDIS_URL: '',
+    const env = serverSettings({
       DATABASE_URL: '',
-      LOG_LEVEL: 'info',
       DATA_DIR: dataDir,
       JWT_SECRET: 'q'.repeat(40),
       PUO_TEST_RUN: marker,
-    }
+    })
     const root = new URL('..', import.meta.url).pathname
     const npm = await spawnListening(['npm', 'start'], { cwd: root, env })
     try {

@@ -23,11 +23,11 @@ export const lineObservers: ((line: string) => void)[] = []
 const root = new URL('../..', import.meta.url).pathname
 
 /**
- * `env` goes over PORT 0, HOST 127.0.0.1, no REDIS_URL and LOG_LEVEL info ("listening" is logged at
- * info, whatever this process's environment says), over this process's environment.
+ * A test server's environment: `env` over PORT 0, HOST 127.0.0.1, no REDIS_URL and LOG_LEVEL info
+ * ("listening" is logged at info, whatever this process's environment says), over this process's.
  */
-export async function startServer(env: Record<string, string>, opts: ServerOptions = {}) {
-  const settings: Record<string, string> = {
+export function serverSettings(env: Record<string, string>): Record<string, string> {
+  return {
     ...(process.env as Record<string, string>),
     PORT: '0',
     HOST: '127.0.0.1',
@@ -35,6 +35,11 @@ export async function startServer(env: Record<string, string>, opts: ServerOptio
     LOG_LEVEL: 'info',
     ...env,
   }
+}
+
+/** Starts `bun src/main.ts` with serverSettings(env). */
+export async function startServer(env: Record<string, string>, opts: ServerOptions = {}) {
+  const settings = serverSettings(env)
   const cmd = [
     process.execPath,
     '--max-http-header-size=1048576',
