@@ -10,6 +10,8 @@ import { runCli } from './support/cli.ts'
 import { pgliteBackend } from './support/db.ts'
 import { openSocket, startTestInstance, wsUrl } from './support/realtime.ts'
 
+const root = new URL('..', import.meta.url).pathname
+
 describe('graceful shutdown', () => {
   test('sockets close with 1012 and randomized retryAfterMs; upgrades during shutdown get 503', async () => {
     const database = await pgliteBackend.open()
@@ -68,7 +70,6 @@ describe('graceful shutdown', () => {
       JWT_SECRET: 'q'.repeat(40),
       PUO_TEST_RUN: marker,
     })
-    const root = new URL('..', import.meta.url).pathname
     const npm = await spawnListening(['npm', 'start'], { cwd: root, env })
     try {
       const token = runCli(['token', '--tenant', 'acme', '--user', 'alice'], env).stdout.trim()
@@ -103,7 +104,7 @@ function processesMarked(marker: string): number[] {
   const found: number[] = []
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry)
-    if (!Number.isInteger(pid) || pid === process.pid) continue
+    if (!Number.isInteger(pid)) continue
     try {
       const environ = readFileSync(`/proc/${pid}/environ`, 'utf8')
       if (environ.split('\0').includes(`PUO_TEST_RUN=${marker}`)) found.push(pid)
