@@ -19,9 +19,10 @@ export function createOutbox(opts: OutboxOptions) {
   /** Counts one frame handed to `n` sockets of a tenant. */
   function counted(tenantId: string, n: number, type: string, frame: string): number {
     if (n === 0) return 0
-    registry.countSent(tenantId, n)
+    const bytes = Buffer.byteLength(frame)
+    registry.countSent(tenantId, n, bytes)
     m.messagesSent.add(n, { 'message.type': type })
-    m.bytesSent.add(n * Buffer.byteLength(frame))
+    m.bytesSent.add(n * bytes)
     return n
   }
 

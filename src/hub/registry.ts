@@ -38,6 +38,7 @@ export function createRegistry() {
   const sockets = new Set<Socket>()
   const tenants = new Map<string, TenantState>()
   const totals = { messagesSent: 0, messagesReceived: 0 }
+  let frameBytes = 0
 
   const tenantOf = (tenantId: string): TenantState => {
     let t = tenants.get(tenantId)
@@ -131,9 +132,12 @@ export function createRegistry() {
       for (const [userId, u] of t.users) if (u.memorySubscribers > 0) yield userId
     },
 
-    /** Frames sent so far (cheap to read: upkeep uses it to tell busy from idle). */
-    get framesSent() {
-      return totals.messagesSent
+    /**
+     * Bytes of the frames sent so far, each frame counted once however many sockets it went to: no
+     * socket has been sent more than this has grown since any earlier reading (upkeep's bound).
+     */
+    get frameBytes() {
+      return frameBytes
     },
 
     /** At most `limit` of the users with a socket here (the admin view lists a few, counts all). */
@@ -161,8 +165,10 @@ export function createRegistry() {
       return this.someLocalUsers(Number.POSITIVE_INFINITY)
     },
 
-    countSent(tenantId: string, n: number): void {
+    /** One frame of `bytes` sent to `n` sockets of the tenant. */
+    countSent(tenantId: string, n: number, bytes: number): void {
       totals.messagesSent += n
+      frameBytes += bytes
       const t = tenants.get(tenantId)
       if (t) t.messagesSent += n
     },

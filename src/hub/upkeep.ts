@@ -17,7 +17,7 @@ export interface UpkeepOptions {
   onBackpressure(): void
 }
 
-/** How often slow consumers and heartbeats are checked (cheap: one buffered-amount read per socket). */
+/** How often slow consumers are checked while a backlog could be near the limit (one buffered-amount read per socket). */
 const SWEEP_MS = 1000
 /** Ticks per sweep: each tick checks 1/SLICES of the sockets. */
 const SLICES = 10
@@ -65,12 +65,18 @@ export function createUpkeep(opts: UpkeepOptions) {
     JSON.stringify({ retryAfterMs: 500 + Math.floor(Math.random() * opts.reconnectSpreadMs) })
 
   // A round checks every socket, a slice per tick, so no tick stalls the event loop for long (a sweep
-  // over 10,000 sockets at once showed in the p99). While frames go out, a round starts every SWEEP_MS
-  // (a backlog can only grow then); while nothing is sent, only when a ping or a heartbeat check is
-  // due, so idle sockets cost no upkeep in between.
+  // over 10,000 sockets at once showed in the p99). A backlog grows by at most the bytes sent since it
+  // was read, so a round starts every SWEEP_MS only while the frames sent since the last round began,
+  // added to the largest backlog it found, could have brought some socket near the limit; otherwise
+  // only when a ping or a heartbeat check is due. Upkeep costs what the traffic could need, not a
+  // read of every socket each second whenever anything is sent.
   let cursor: Iterator<Socket> | undefined
   let roundStartedAt = Number.NEGATIVE_INFINITY
-  let sentAtRound = -1
+  /** registry.frameBytes when the last round began. */
+  let bytesAtRound = 0
+  /** The largest backlog the last finished round read, and the one under way so far. */
+  let largestBacklog = 0
+  let roundLargest = 0
   const idleRoundMs = Math.max(SWEEP_MS, Math.min(opts.pingIntervalMs, opts.timeoutMs / 2))
   function sweep(): void {
     const now = performance.now()
@@ -83,11 +89,13 @@ export function createUpkeep(opts: UpkeepOptions) {
       ws.terminate()
     }
     if (cursor === undefined) {
-      const sent = registry.framesSent
-      const wait = sent === sentAtRound ? idleRoundMs : SWEEP_MS
+      const sent = registry.frameBytes
+      const couldNearLimit = sent - bytesAtRound + largestBacklog >= opts.backpressureLimit / 2
+      const wait = couldNearLimit ? SWEEP_MS : idleRoundMs
       if (now - roundStartedAt < wait && now - lastPing < opts.pingIntervalMs) return
       roundStartedAt = now
-      sentAtRound = sent
+      bytesAtRound = sent
+      roundLargest = 0
       const isPingDue = now - lastPing >= opts.pingIntervalMs
       if (isPingDue) lastPing = now
       pingRound = isPingDue
@@ -98,6 +106,7 @@ export function createUpkeep(opts: UpkeepOptions) {
       const next = cursor.next()
       if (next.done) {
         cursor = undefined
+        largestBacklog = roundLargest
         return
       }
       check(next.value, now)
@@ -106,7 +115,9 @@ export function createUpkeep(opts: UpkeepOptions) {
   let pingRound = false
   function check(ws: Socket, now: number): void {
     if (ws.data.isClosing) return closeIfDrained(ws)
-    if (ws.getBufferedAmount() > opts.backpressureLimit) {
+    const backlog = ws.getBufferedAmount()
+    if (backlog > roundLargest) roundLargest = backlog
+    if (backlog > opts.backpressureLimit) {
       opts.onBackpressure()
       closeWith(ws, CloseCode.tryAgainLater, retryHint())
     } else if (now - ws.data.lastSeen > opts.timeoutMs) {
