@@ -133,8 +133,8 @@ export function createRegistry() {
     },
 
     /**
-     * Bytes of the frames sent so far, each frame counted once however many sockets it went to: no
-     * socket has been sent more than this has grown since any earlier reading (upkeep's bound).
+     * Bytes of the frames sent so far, each frame counted once however many sockets it went to.
+     * Between two readings no one socket was sent more than the difference (upkeep's bound).
      */
     get frameBytes() {
       return frameBytes

@@ -17,7 +17,7 @@ export interface UpkeepOptions {
   onBackpressure(): void
 }
 
-/** How often slow consumers are checked while a backlog could be near the limit (one buffered-amount read per socket). */
+/** How often slow consumers are checked while a backlog could be near the limit (a read per socket). */
 const SWEEP_MS = 1000
 /** Ticks per sweep: each tick checks 1/SLICES of the sockets. */
 const SLICES = 10
