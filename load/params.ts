@@ -10,6 +10,8 @@ export interface Params {
   durationSeconds: number
   steps: number[]
   stepSeconds: number
+  /** Throughput: seconds at the first step's rate before the ladder, not ranked (0: none). */
+  warmupSeconds: number
   restartAfterSeconds: number
   afterRestartSeconds: number
   reconnectSpreadMs: number
@@ -32,6 +34,7 @@ const fallback: Params = {
   durationSeconds: 10,
   steps: [],
   stepSeconds: 10,
+  warmupSeconds: 0,
   restartAfterSeconds: 5,
   afterRestartSeconds: 10,
   reconnectSpreadMs: 3000,

@@ -7,6 +7,7 @@
 //     --db pglite|postgres             PUO Memo's database (postgres needs DATABASE_URL, an admin URL)
 //     --ci                             the small variant (≈ 500 connections, 10 s)
 //     --connections N --tenants N --rate N --duration S --hold S   override the definitions
+//     --warmup S                       throughput: the first step's rate for S s first, not ranked
 //     --server-cpus 0 --runner-cpus 1  pin the server(s) and this runner with taskset
 //     --env K=V,K=V                    extra PUO Memo server settings
 //     --server-flags="--cpu-prof-md --cpu-prof-dir=DIR"   runtime flags for PUO Memo (profiling; with =)
@@ -48,6 +49,7 @@ const valueless = flagsWithoutValue(flags, [
   'rate',
   'duration',
   'hold',
+  'warmup',
   'server-cpus',
   'runner-cpus',
   'env',
@@ -78,9 +80,14 @@ const overrides: Partial<Params> = Object.fromEntries(
     writesPerSecond: num('rate'),
     durationSeconds: num('duration'),
     holdSeconds: num('hold'),
+    warmupSeconds: num('warmup'),
   }).filter(([, v]) => v !== undefined),
 )
 const p = paramsOf(name, flags.get('ci') === 'true', overrides)
+if (p.warmupSeconds > 0 && p.steps.length === 0) {
+  console.error(`--warmup: the ${name} scenario has no steps to warm up for (throughput has)`)
+  process.exit(2)
+}
 const db = flags.get('db') === 'postgres' ? 'postgres' : 'pglite'
 const serverCpus = flags.get('server-cpus')
 const runnerCpus = flags.get('runner-cpus')

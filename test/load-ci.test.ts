@@ -75,6 +75,19 @@ describe('load scenarios, small variant', () => {
     else expect(f['database CPU cores']).toBeUndefined()
   }, 120_000)
 
+  test('throughput with a warm-up: the warm-up is reported apart, and its writes are checked too', async () => {
+    const [o] = await runScenario('throughput', ['--warmup', '2'])
+    const f = o?.figures ?? {}
+    // The small variant's ladder (two steps) is still reported whole, after the warm-up line.
+    expect(Object.keys(f).filter((k) => /^\d+ writes\/s$/.test(k))).toEqual([
+      '10 writes/s',
+      '20 writes/s',
+    ])
+    expect(String(f['warm-up, 10 writes/s for 2 s'])).toMatch(/^\d+ deliveries\/s, .*lost 0, /)
+    expect(Number(f['best deliveries/s with p99 ≤ 50 ms, no loss'])).toBeGreaterThan(0)
+    expectInvariants(o ? [o] : [])
+  }, 120_000)
+
   test('reconnect: after a restart every client is back and resumed, nothing lost or doubled', async () => {
     const [o] = await runScenario('reconnect')
     expect(o?.figures['not back']).toBe(0)
@@ -105,6 +118,12 @@ describe('load runner arguments', () => {
       expect(stderr).toContain('no value given')
       expect(stderr).toContain(`--${(args[1] as string).slice(2)}`)
     }
+  })
+
+  test('a warm-up for a scenario without steps is refused before anything starts', async () => {
+    const { code, stderr } = await runnerExit(['fanout', '--ci', '--warmup', '5'])
+    expect(code).toBe(2)
+    expect(stderr).toContain('--warmup: the fanout scenario has no steps')
   })
 
   test('a count, rate or duration that is not a positive number is refused before anything starts', async () => {

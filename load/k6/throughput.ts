@@ -7,16 +7,21 @@ import { params } from './lib.ts'
 import { fanoutTest } from './writes.ts'
 
 const p = params('throughput')
+const first = p.steps[0] ?? 100
 const ramp: Scenario = {
   executor: 'ramping-arrival-rate',
-  startRate: p.steps[0] ?? 100,
+  startRate: first,
   timeUnit: '1s',
   preAllocatedVUs: 200,
   maxVUs: 2000,
-  stages: p.steps.map((rate) => ({ target: rate, duration: `${p.stepSeconds}s` })),
+  stages: [
+    // warmupSeconds at the first step's rate (scenarios.json; 0: none), then the ladder.
+    ...(p.warmupSeconds > 0 ? [{ target: first, duration: `${p.warmupSeconds}s` }] : []),
+    ...p.steps.map((rate) => ({ target: rate, duration: `${p.stepSeconds}s` })),
+  ],
 }
-const seconds = p.steps.length * p.stepSeconds
-const total = p.steps.reduce((n, rate) => n + rate * p.stepSeconds, 0)
+const seconds = p.warmupSeconds + p.steps.length * p.stepSeconds
+const total = first * p.warmupSeconds + p.steps.reduce((n, rate) => n + rate * p.stepSeconds, 0)
 const test = fanoutTest(p, ramp, total, seconds)
 export const options = test.options
 export const listener = test.listener
