@@ -8,6 +8,7 @@
 //     --ci                             the small variant (≈ 500 connections, 10 s)
 //     --connections N --tenants N --rate N --duration S --hold S   override the definitions
 //     --warmup S                       throughput: the first step's rate for S s first, not ranked
+//     --steps 100,200,400              throughput: the ladder of write rates (rising), instead of the definitions'
 //     --server-cpus 0 --runner-cpus 1  pin the server(s) and this runner with taskset
 //     --env K=V,K=V                    extra PUO Memo server settings
 //     --server-flags="--cpu-prof-md --cpu-prof-dir=DIR"   runtime flags for PUO Memo (profiling; with =)
@@ -50,6 +51,7 @@ const valueless = flagsWithoutValue(flags, [
   'duration',
   'hold',
   'warmup',
+  'steps',
   'server-cpus',
   'runner-cpus',
   'env',
@@ -84,8 +86,20 @@ const overrides: Partial<Params> = Object.fromEntries(
   }).filter(([, v]) => v !== undefined),
 )
 const p = paramsOf(name, flags.get('ci') === 'true', overrides)
-if (p.warmupSeconds > 0 && p.steps.length === 0) {
-  console.error(`--warmup: the ${name} scenario has no steps to warm up for (throughput has)`)
+for (const k of ['warmup', 'steps']) {
+  if (flags.has(k) && p.steps.length === 0) {
+    console.error(`--${k}: the ${name} scenario has no steps (throughput has)`)
+    process.exit(2)
+  }
+}
+if (flags.has('steps')) p.steps = ladder(flags.get('steps') as string)
+
+/** Write rates from `--steps`, each positive and above the one before (a rate's figures are named by it). */
+function ladder(text: string): number[] {
+  const rates = text.split(',').map(Number)
+  if (rates.every((r, i) => r > 0 && Number.isFinite(r) && (i === 0 || r > (rates[i - 1] ?? 0))))
+    return rates
+  console.error(`--steps ${text}: not a rising list of positive rates (e.g. 100,200,400)`)
   process.exit(2)
 }
 const db = flags.get('db') === 'postgres' ? 'postgres' : 'pglite'

@@ -75,15 +75,16 @@ describe('load scenarios, small variant', () => {
     else expect(f['database CPU cores']).toBeUndefined()
   }, 120_000)
 
-  test('throughput with a warm-up: the warm-up is reported apart, and its writes are checked too', async () => {
-    const [o] = await runScenario('throughput', ['--warmup', '2'])
+  test('throughput with a warm-up and a ladder of its own: the warm-up is reported apart and checked too', async () => {
+    const [o] = await runScenario('throughput', ['--warmup', '2', '--steps', '15,30,45'])
     const f = o?.figures ?? {}
-    // The small variant's ladder (two steps) is still reported whole, after the warm-up line.
+    // The ladder given is run whole, after the warm-up line at its first rate.
     expect(Object.keys(f).filter((k) => /^\d+ writes\/s$/.test(k))).toEqual([
-      '10 writes/s',
-      '20 writes/s',
+      '15 writes/s',
+      '30 writes/s',
+      '45 writes/s',
     ])
-    expect(String(f['warm-up, 10 writes/s for 2 s'])).toMatch(/^\d+ deliveries\/s, .*lost 0, /)
+    expect(String(f['warm-up, 15 writes/s for 2 s'])).toMatch(/^\d+ deliveries\/s, .*lost 0, /)
     expect(Number(f['best deliveries/s with p99 ≤ 50 ms, no loss'])).toBeGreaterThan(0)
     expectInvariants(o ? [o] : [])
   }, 120_000)
@@ -120,10 +121,23 @@ describe('load runner arguments', () => {
     }
   })
 
-  test('a warm-up for a scenario without steps is refused before anything starts', async () => {
-    const { code, stderr } = await runnerExit(['fanout', '--ci', '--warmup', '5'])
-    expect(code).toBe(2)
-    expect(stderr).toContain('--warmup: the fanout scenario has no steps')
+  test('a warm-up or a ladder for a scenario without steps is refused before anything starts', async () => {
+    for (const [flag, value] of [
+      ['--warmup', '5'],
+      ['--steps', '100,200'],
+    ] as const) {
+      const { code, stderr } = await runnerExit(['fanout', '--ci', flag, value])
+      expect({ flag, code }).toEqual({ flag, code: 2 })
+      expect(stderr).toContain(`${flag}: the fanout scenario has no steps`)
+    }
+  })
+
+  test('a ladder that does not rise through positive rates is refused before anything starts', async () => {
+    for (const value of ['100,100', '200,100', '100,abc', '0,100', '100,']) {
+      const { code, stderr } = await runnerExit(['throughput', '--ci', '--steps', value])
+      expect({ value, code }).toEqual({ value, code: 2 })
+      expect(stderr).toContain(`--steps ${value}: not a rising list`)
+    }
   })
 
   test('a count, rate or duration that is not a positive number is refused before anything starts', async () => {
