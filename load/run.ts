@@ -97,8 +97,8 @@ if (flags.has('steps')) p.steps = ladder(flags.get('steps') as string)
 /** Write rates from `--steps`, each positive and above the one before (a rate's figures are named by it). */
 function ladder(text: string): number[] {
   const rates = text.split(',').map(Number)
-  if (rates.every((r, i) => r > 0 && Number.isFinite(r) && (i === 0 || r > (rates[i - 1] ?? 0))))
-    return rates
+  // The first rate is compared with 0, each later one with the rate before it.
+  if (rates.every((r, i) => Number.isFinite(r) && r > (rates[i - 1] ?? 0))) return rates
   console.error(`--steps ${text}: not a rising list of positive rates (e.g. 100,200,400)`)
   process.exit(2)
 }
