@@ -21,7 +21,7 @@ import { clientPageController } from './hub/client-page.ts'
 import { realtimeStatusController, type StatusDeps } from './hub/status.ts'
 import { memoriesController } from './memories/controller.ts'
 import type { Embedder } from './memories/embedder/embedder.ts'
-import { httpMetrics, requestLog, requestSpanName } from './telemetry/http.ts'
+import { metricsRoute, requestSpanName, requestTelemetry } from './telemetry/http.ts'
 import type { Logger } from './telemetry/logger.ts'
 import type { Metrics } from './telemetry/metrics.ts'
 
@@ -67,14 +67,12 @@ export function createApp(deps: AppDeps) {
   let documented: readonly DocumentedRoute[] = []
   const app = new Elysia({ normalize: false })
     .use(errorHandler(deps.log, () => routes))
-    .use(requestLog(deps.log))
-    .use(requestSpanName())
     // Hooks apply to the routes registered after them: telemetry comes before every route.
+    .use(requestTelemetry(deps.log, deps.metrics))
+    .use(requestSpanName())
     .use(
-      deps.metrics
-        ? httpMetrics(deps.metrics, {
-            serveMetrics: deps.metrics.isPrometheusEnabled && !deps.hasMetricsPort,
-          })
+      deps.metrics?.isPrometheusEnabled && !deps.hasMetricsPort
+        ? metricsRoute(deps.metrics)
         : new Elysia(),
     )
     .use(jsonBody({ bytes: deps.bodyLimit, depth: deps.jsonMaxDepth }))

@@ -1,12 +1,12 @@
-// HTTP telemetry for the Elysia app: a log line per request, GET /metrics, request durations and
-// the request span's name.
+// HTTP telemetry for the Elysia app: a log line and the duration per request, GET /metrics, and the
+// request span's name.
 import { Elysia } from 'elysia'
 import { databaseErrorInfo, isDatabaseUnavailable, isRejectedValue } from '../db/errors.ts'
 import type { DatabaseErrorKind } from './instruments.ts'
 import type { Logger } from './logger.ts'
 import type { Metrics } from './metrics.ts'
 import { assignRequestId } from './request-id.ts'
-import { nameRequestSpan } from './spans.ts'
+import { areSpansEnabled, nameRequestSpan } from './spans.ts'
 
 /** The Prometheus exposition as an HTTP response (served on PORT or on METRICS_PORT). */
 export async function metricsResponse(metrics: Metrics): Promise<Response> {
@@ -15,32 +15,9 @@ export async function metricsResponse(metrics: Metrics): Promise<Response> {
   })
 }
 
-/**
- * Records http.server.request.duration per method, route template and status (semantic
- * conventions); serves GET /metrics unless `serveMetrics` is false (it has a port of its own).
- */
-export function httpMetrics(metrics: Metrics, opts: { serveMetrics: boolean }) {
-  const started = new WeakMap<Request, number>()
-  const plugin = new Elysia({ name: 'http-metrics' })
-    .onRequest(({ request }) => {
-      started.set(request, performance.now())
-    })
-    .onAfterResponse(
-      { as: 'global' },
-      ({ request, route, set, responseValue, error }: Finished) => {
-        const t0 = started.get(request)
-        if (t0 === undefined) return
-        metrics.instruments.httpDuration.record((performance.now() - t0) / 1000, {
-          'http.request.method': request.method,
-          'http.route': route || 'unmatched',
-          'http.response.status_code': statusOf({ set, responseValue, error }),
-        })
-        const kind = databaseErrorKind(error)
-        if (kind) metrics.instruments.databaseErrors.add(1, { 'error.type': kind })
-      },
-    )
-  if (!opts.serveMetrics) return plugin
-  return plugin.get('/metrics', () => metricsResponse(metrics), {
+/** GET /metrics: the Prometheus exposition (unless it has a port of its own, METRICS_PORT). */
+export function metricsRoute(metrics: Metrics) {
+  return new Elysia({ name: 'metrics-route' }).get('/metrics', () => metricsResponse(metrics), {
     detail: { summary: 'Prometheus metrics', tags: ['telemetry'] },
   })
 }
@@ -54,16 +31,17 @@ function databaseErrorKind(error: unknown): DatabaseErrorKind | undefined {
   return isRejectedValue(info) ? 'rejected_value' : 'other'
 }
 
-/** Names the request's trace span after the matched route template (no-op without tracing). */
+/** Names the request's trace span after the matched route template; without tracing, adds no hook. */
 export function requestSpanName() {
-  return new Elysia({ name: 'request-span-name' }).onTransform(
-    { as: 'global' },
-    ({ request, route }) => nameRequestSpan(request.method, route),
+  const plugin = new Elysia({ name: 'request-span-name' })
+  if (!areSpansEnabled()) return plugin
+  return plugin.onTransform({ as: 'global' }, ({ request, route }) =>
+    nameRequestSpan(request.method, route),
   )
 }
 
 /**
- * What the after-response hooks read of a finished request. They name these fields instead of
+ * What the after-response hook reads of a finished request. It names these fields instead of
  * taking the whole context: Elysia looks at which fields a hook reads and, for a hook that takes all
  * of them, parses every request's query, headers and cookies whether a route needs them or not.
  * `error` is on the context of a request that failed; Elysia's declared type does not list it.
@@ -90,12 +68,14 @@ function statusOf({ set, responseValue, error }: Omit<Finished, 'request' | 'rou
 }
 
 /**
- * One log line per request: request id (X-Request-Id, taken from the caller when well-formed, and
- * echoed), method, route template (never the raw URL: a `?token=` must not reach a log), status, time.
+ * One pair of hooks per request for both: a log line with the request id (X-Request-Id, taken from
+ * the caller when well-formed, and echoed), method, route template (never the raw URL: a `?token=`
+ * must not reach a log), status and time; and, with metrics, http.server.request.duration per
+ * method, route template and status (semantic conventions), and the database errors counted.
  */
-export function requestLog(log: Logger) {
+export function requestTelemetry(log: Logger, metrics: Metrics | undefined) {
   const started = new WeakMap<Request, { id: string; t0: number }>()
-  return new Elysia({ name: 'request-log' })
+  return new Elysia({ name: 'request-telemetry' })
     .onRequest(({ request, set }) => {
       const id = assignRequestId(request)
       started.set(request, { id, t0: performance.now() })
@@ -106,12 +86,24 @@ export function requestLog(log: Logger) {
       ({ request, route, set, responseValue, error }: Finished) => {
         const s = started.get(request)
         if (!s) return
+        const ms = performance.now() - s.t0
+        const status = statusOf({ set, responseValue, error })
+        const template = route || 'unmatched'
+        if (metrics) {
+          metrics.instruments.httpDuration.record(ms / 1000, {
+            'http.request.method': request.method,
+            'http.route': template,
+            'http.response.status_code': status,
+          })
+          const kind = databaseErrorKind(error)
+          if (kind) metrics.instruments.databaseErrors.add(1, { 'error.type': kind })
+        }
         log.info('request', {
           requestId: s.id,
           method: request.method,
-          route: route || 'unmatched',
-          status: statusOf({ set, responseValue, error }),
-          durationMs: Math.round((performance.now() - s.t0) * 10) / 10,
+          route: template,
+          status,
+          durationMs: Math.round(ms * 10) / 10,
         })
       },
     )

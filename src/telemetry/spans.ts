@@ -25,6 +25,9 @@ export function enableSpans(opts: { traceProbes: boolean }): void {
   areProbesTraced = opts.traceProbes
 }
 
+/** Whether spans are recorded (the trace SDK is registered). */
+export const areSpansEnabled = (): boolean => isEnabled
+
 /** Paths a load balancer or Prometheus polls: noise in traces unless asked for. */
 const isProbe = (path: string) => path === '/metrics' || path.startsWith('/health')
 
