@@ -1,12 +1,13 @@
 // Logs: one JSON line per request and per connection event, and no credential or memory content in any line.
 import { describe, expect, test } from 'bun:test'
+import { EventEmitter } from 'node:events'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
 import { signToken } from '../src/auth/jwt.ts'
 import { openPglite } from '../src/db/pglite.ts'
-import { createLogger } from '../src/telemetry/logger.ts'
+import { createLogger, flushedWithin } from '../src/telemetry/logger.ts'
 import { startServer } from './harness/server.ts'
 import { buildTestApp } from './support/app.ts'
 import { canary, serverLogLines } from './support/logs.ts'
@@ -136,5 +137,71 @@ describe('what logs never hold', () => {
     expect(all).toContain('[redacted]')
     expect(all).toContain('boom')
     expect(all).toContain('"err":{"type":"DatabaseError"}')
+  })
+})
+
+/**
+ * Stands in for stdout's buffered stream: holds what it is given, writes it out on flush, and like
+ * the real one writes nothing more while a chunk is still being written.
+ */
+function bufferedStream(writeMs = 5) {
+  const out = Object.assign(new EventEmitter(), {
+    held: '',
+    written: [] as string[],
+    flushes: 0,
+    isWriting: false,
+    write(line: string) {
+      out.held += line
+    },
+    flush() {
+      out.flushes++
+      if (out.isWriting) return
+      const chunk = out.held
+      out.held = ''
+      out.isWriting = true
+      setTimeout(() => {
+        out.isWriting = false
+        out.written.push(chunk)
+        out.emit('write', Buffer.byteLength(chunk))
+      }, writeMs)
+    },
+  })
+  return out
+}
+
+describe('the log destination', () => {
+  test('a quiet logger flushes nothing; a line is written within the flush interval', async () => {
+    const stream = bufferedStream()
+    const log = createLogger('info', {}, flushedWithin(stream, 20))
+    await Bun.sleep(100)
+    expect(stream.flushes).toBe(0)
+
+    log.info('first é')
+    log.info('second')
+    await Bun.sleep(100)
+    expect(stream.written.join('')).toContain('"msg":"first é"')
+    expect(stream.written.join('')).toContain('"msg":"second"')
+    const flushes = stream.flushes
+    await Bun.sleep(100)
+    expect(stream.flushes).toBe(flushes)
+  })
+
+  test('a line that came in while a chunk was being written is flushed after it', async () => {
+    const stream = bufferedStream(50)
+    const log = createLogger('info', {}, flushedWithin(stream, 20))
+    log.info('one')
+    stream.flush() // the stream writes on its own (as it does past 4 KB): busy for 50 ms
+    log.info('two')
+    await Bun.sleep(30) // the flush interval has passed while the stream was busy
+    expect(stream.held).toContain('"msg":"two"')
+    await Bun.sleep(150)
+    expect(stream.held).toBe('')
+    expect(stream.written.join('')).toContain('"msg":"two"')
+  })
+
+  test('a stream error (stdout closed) does not throw', () => {
+    const stream = bufferedStream()
+    flushedWithin(stream, 20)
+    expect(() => stream.emit('error', new Error('EPIPE'))).not.toThrow()
   })
 })
