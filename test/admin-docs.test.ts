@@ -133,6 +133,8 @@ describe.skipIf(!hasChromium && !servicesRequired)('operator pages in chromium',
     await page.fill('#token', admin)
     await page.click('#connect')
     await page.locator('#users td', { hasText: 'alice' }).first().waitFor({ timeout: 15_000 })
+    // The refusal came after alice's socket opened: a snapshot may hold her and not it yet.
+    await page.locator('#refusals td', { hasText: '401' }).first().waitFor({ timeout: 15_000 })
     // biome-ignore lint/performance/useDomNodeTextContent: the rendered text a person reads
     const read = async (id: string) => page.locator(id).innerText()
     expect(await read('#instances')).toContain('paged')
