@@ -9,7 +9,11 @@ import { flagsWithoutValue, parseArgs } from '../src/cli/args.ts'
 import { runScenario, type Verdict } from './lib/scenario.ts'
 import { scenarios } from './scenarios.ts'
 
-const { positionals, flags } = parseArgs(process.argv.slice(2))
+const { positionals, flags, repeated } = parseArgs(process.argv.slice(2))
+if (repeated.length > 0) {
+  console.error(`${repeated.map((f) => `--${f}`).join(', ')}: given more than once; give each once`)
+  process.exit(2)
+}
 const which = positionals[0] ?? 'all'
 const short = flags.get('short') === 'true'
 const chosen = which === 'all' ? scenarios : scenarios.filter((s) => s.name === which)

@@ -33,7 +33,12 @@ import { reconnect } from './scenarios/reconnect.ts'
 import { rest } from './scenarios/rest.ts'
 import { throughput } from './scenarios/throughput.ts'
 
-const { positionals, flags } = parseArgs(process.argv.slice(2))
+const { positionals, flags, repeated } = parseArgs(process.argv.slice(2))
+if (repeated.length > 0) {
+  const named = repeated.map((f) => `--${f}`).join(', ')
+  console.error(`${named}: given more than once; give each flag once (--env takes K=V,K=V)`)
+  process.exit(2)
+}
 const name = positionals[0] as ScenarioName
 if (!scenarioNames.includes(name)) {
   console.error(`usage: bun load/run.ts <${scenarioNames.join('|')}> [options]`)

@@ -3,27 +3,34 @@
 export interface ParsedArgs {
   positionals: string[]
   flags: Map<string, string>
+  /** Flags given more than once: which one counts would be a guess, so callers refuse them. */
+  repeated: string[]
 }
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = []
   const flags = new Map<string, string>()
+  const repeated = new Set<string>()
+  const set = (name: string, value: string) => {
+    if (flags.has(name)) repeated.add(name)
+    flags.set(name, value)
+  }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=')
-      if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1))
+      if (eq > 0) set(arg.slice(2, eq), arg.slice(eq + 1))
       else {
         const next = argv[i + 1]
-        if (next === undefined || next.startsWith('--')) flags.set(arg.slice(2), 'true')
+        if (next === undefined || next.startsWith('--')) set(arg.slice(2), 'true')
         else {
-          flags.set(arg.slice(2), next)
+          set(arg.slice(2), next)
           i++
         }
       }
     } else positionals.push(arg)
   }
-  return { positionals, flags }
+  return { positionals, flags, repeated: [...repeated] }
 }
 
 /**

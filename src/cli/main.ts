@@ -45,7 +45,9 @@ function scopes(flags: Map<string, string>) {
 }
 
 async function run(argv: string[]): Promise<void> {
-  const { positionals, flags } = parseArgs(argv)
+  const { positionals, flags, repeated } = parseArgs(argv)
+  if (repeated.length > 0)
+    throw new UsageError(`${repeated.map((f) => `--${f}`).join(', ')} given more than once`)
   const [command, sub, arg] = positionals
   if (command === 'config') {
     console.log(configTable())
