@@ -5,13 +5,13 @@
 // Needs DATABASE_URL (an admin URL: each scenario creates and drops its own database), redis-server,
 // Debian's nginx and python3. Everything it starts it stops; the shared PostgreSQL is never stopped.
 import { writeFileSync } from 'node:fs'
-import { flagsWithoutValue, parseArgs } from '../src/cli/args.ts'
+import { asFlags, flagsWithoutValue, parseArgs } from '../src/cli/args.ts'
 import { runScenario, type Verdict } from './lib/scenario.ts'
 import { scenarios } from './scenarios.ts'
 
 const { positionals, flags, repeated } = parseArgs(process.argv.slice(2))
 if (repeated.length > 0) {
-  console.error(`${repeated.map((f) => `--${f}`).join(', ')}: given more than once; give each once`)
+  console.error(`${asFlags(repeated)}: given more than once; give each once`)
   process.exit(2)
 }
 const which = positionals[0] ?? 'all'

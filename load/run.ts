@@ -15,7 +15,7 @@
 //     --otlp-sink                      export traces and metrics to a local sink that accepts them all
 //     --json FILE                      also write the outcomes there
 import { writeFileSync } from 'node:fs'
-import { flagsWithoutValue, parseArgs } from '../src/cli/args.ts'
+import { asFlags, flagsWithoutValue, parseArgs } from '../src/cli/args.ts'
 import { fdLimitOf } from '../test/harness/process.ts'
 import { comparison, markdown, type Outcome } from './lib/report.ts'
 import {
@@ -35,8 +35,9 @@ import { throughput } from './scenarios/throughput.ts'
 
 const { positionals, flags, repeated } = parseArgs(process.argv.slice(2))
 if (repeated.length > 0) {
-  const named = repeated.map((f) => `--${f}`).join(', ')
-  console.error(`${named}: given more than once; give each flag once (--env takes K=V,K=V)`)
+  console.error(
+    `${asFlags(repeated)}: given more than once; give each flag once (--env takes K=V,K=V)`,
+  )
   process.exit(2)
 }
 const name = positionals[0] as ScenarioName
@@ -63,9 +64,8 @@ const valueless = flagsWithoutValue(flags, [
   'server-flags',
 ])
 if (valueless.length > 0) {
-  const named = valueless.map((f) => `--${f}`).join(', ')
   console.error(
-    `${named}: no value given. Write --name VALUE, or --name=VALUE for a value that starts with -- (--server-flags="--cpu-prof-md")`,
+    `${asFlags(valueless)}: no value given. Write --name VALUE, or --name=VALUE for a value that starts with -- (--server-flags="--cpu-prof-md")`,
   )
   process.exit(2)
 }

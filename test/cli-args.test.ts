@@ -1,14 +1,7 @@
 // Command lines (the CLI, the load runner, the chaos runner): a flag given twice is refused, by name,
 // before anything runs; which of the two values would count is not guessed.
 import { describe, expect, test } from 'bun:test'
-import { runCli } from './support/cli.ts'
-
-const root = new URL('..', import.meta.url).pathname
-
-function run(script: string, args: string[]) {
-  const proc = Bun.spawnSync([process.execPath, script, ...args], { cwd: root, env: process.env })
-  return { code: proc.exitCode, stderr: proc.stderr.toString() }
-}
+import { runCli, runScript } from './support/cli.ts'
 
 describe('a flag given twice', () => {
   test('the CLI refuses it and signs nothing', () => {
@@ -19,14 +12,14 @@ describe('a flag given twice', () => {
   })
 
   test('the load runner refuses it before starting anything', () => {
-    const out = run('load/run.ts', ['fanout', '--ci', '--env', 'A=1', '--env=B=2'])
+    const out = runScript('load/run.ts', ['fanout', '--ci', '--env', 'A=1', '--env=B=2'])
     expect(out.code).toBe(2)
     expect(out.stderr).toContain('--env: given more than once')
     expect(out.stderr).toContain('K=V,K=V')
   })
 
   test('the chaos runner refuses it before starting anything', () => {
-    const out = run('chaos/run.ts', ['all', '--json', 'a.json', '--json', 'b.json'])
+    const out = runScript('chaos/run.ts', ['all', '--json', 'a.json', '--json', 'b.json'])
     expect(out.code).toBe(2)
     expect(out.stderr).toContain('--json: given more than once')
   })

@@ -33,6 +33,9 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { positionals, flags, repeated: [...repeated] }
 }
 
+/** Flag names as a user typed them, for a message: `--a, --b`. */
+export const asFlags = (names: readonly string[]): string => names.map((f) => `--${f}`).join(', ')
+
 /**
  * The flags among `names` that were given no value: parsed as "true", which for a flag that takes a
  * value (a file, a list, a number) is a mistake to report, not a value to use. A value that starts

@@ -8,7 +8,7 @@ import { configTable } from '../config/table.ts'
 import { DataDirBusyError } from '../db/data-dir-lock.ts'
 import { openDatabase } from '../db/index.ts'
 import { databaseConfig } from '../settings.ts'
-import { parseArgs, parseDuration } from './args.ts'
+import { asFlags, parseArgs, parseDuration } from './args.ts'
 import { callServer, RemoteError } from './remote.ts'
 
 const USAGE = `Usage:
@@ -46,8 +46,7 @@ function scopes(flags: Map<string, string>) {
 
 async function run(argv: string[]): Promise<void> {
   const { positionals, flags, repeated } = parseArgs(argv)
-  if (repeated.length > 0)
-    throw new UsageError(`${repeated.map((f) => `--${f}`).join(', ')} given more than once`)
+  if (repeated.length > 0) throw new UsageError(`${asFlags(repeated)} given more than once`)
   const [command, sub, arg] = positionals
   if (command === 'config') {
     console.log(configTable())
