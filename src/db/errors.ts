@@ -22,6 +22,11 @@ const NETWORK_CODES = new Set([
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
+  // Bun's own client (the creates' connection)
+  'ERR_POSTGRES_CONNECTION_CLOSED',
+  'ERR_POSTGRES_CONNECTION_FAILED',
+  'ERR_POSTGRES_CONNECTION_REFUSED',
+  'ERR_POSTGRES_CONNECTION_TIMEOUT',
   '57P01', // admin_shutdown
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
@@ -34,6 +39,14 @@ const statements = new WeakMap<object, string>()
 /** Remembers which operation an error came from (called by dbSpan). */
 export function nameStatement(err: unknown, statement: string): void {
   if (err && typeof err === 'object' && !statements.has(err)) statements.set(err, statement)
+}
+
+/**
+ * The codes an error carries: postgres.js puts the SQLSTATE or its connection code in `code`; Bun's
+ * client puts its own code there and the SQLSTATE in `errno`.
+ */
+function codesOf(e: Record<string, unknown>): string[] {
+  return [e.code, e.errno].filter((c): c is string => typeof c === 'string')
 }
 
 /** The `cause` chain (drizzle wraps driver errors), bounded. */
@@ -52,10 +65,11 @@ export function databaseErrorInfo(error: unknown): DatabaseErrorInfo | undefined
   for (const e of chain(error)) {
     const name = String(e.name ?? e.constructor?.name ?? '')
     if ('query' in e || 'params' in e || /Postgres|Database|Drizzle/.test(name)) isDatabase = true
-    const code = e.code
-    if (typeof code === 'string' && (SQLSTATE.test(code) || NETWORK_CODES.has(code))) {
-      isDatabase = true
-      info.code ??= code
+    for (const code of codesOf(e)) {
+      if (SQLSTATE.test(code) || NETWORK_CODES.has(code)) {
+        isDatabase = true
+        info.code ??= code
+      }
     }
     const text = (k: string) => (typeof e[k] === 'string' ? (e[k] as string) : undefined)
     const constraint = text('constraint_name') ?? text('constraint')
@@ -73,7 +87,7 @@ export function databaseErrorInfo(error: unknown): DatabaseErrorInfo | undefined
 /** "The database is unreachable" among driver errors: callers answer 503, not 500. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (const e of chain(error)) {
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true
+    if (codesOf(e).some((code) => NETWORK_CODES.has(code))) return true
   }
   return false
 }

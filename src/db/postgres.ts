@@ -1,5 +1,8 @@
-// PostgreSQL through postgres.js: used when DATABASE_URL is set.
+// PostgreSQL through postgres.js, and the creates' own connection through Bun's native client: used
+// when DATABASE_URL is set.
+import { SQL } from 'bun'
 import { sql } from 'drizzle-orm'
+import { drizzle as drizzleNative } from 'drizzle-orm/bun-sql'
 import { drizzle } from 'drizzle-orm/postgres-js'
 import { migrate } from 'drizzle-orm/postgres-js/migrator'
 import postgres from 'postgres'
@@ -35,15 +38,18 @@ export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
   const client = connect(max)
   // The pool hands out its connections in turn, so writes one at a time each found a different,
   // cold server process. One connection kept for them: measured, less database CPU per write and a
-  // shorter tail (docs/PERFORMANCE.md).
-  const writerClient = connect(1)
+  // shorter tail. It runs on Bun's own client, whose protocol work is native: the create statement
+  // is sent for every write, and through postgres.js and its socket streams it cost the server
+  // measurably more CPU per write (docs/PERFORMANCE.md). It prepares its statements by itself and
+  // reconnects on the next statement after a connection is lost.
+  const writerClient = new SQL(url, { max: 1, connectionTimeout: 5, idleTimeout: 60 })
   const db = drizzle(preparing(client), { schema })
   return {
     db: db as unknown as Db,
     driver: 'postgres',
     // Unnamed statements: PostgreSQL plans each run with its parameters (one more round trip).
     replanning: drizzle(client, { schema }) as unknown as Db,
-    writer: drizzle(preparing(writerClient), { schema }) as unknown as Db,
+    writer: drizzleNative({ client: writerClient, schema }) as unknown as Db,
     ping: async () => {
       await db.execute(sql`select 1`)
     },
@@ -61,7 +67,7 @@ export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
       }
     },
     close: async () => {
-      await Promise.all([client.end({ timeout: 5 }), writerClient.end({ timeout: 5 })])
+      await Promise.all([client.end({ timeout: 5 }), writerClient.close({ timeout: 5 })])
     },
   }
 }

@@ -61,11 +61,13 @@ const JSON_COLUMNS = namesOf(unembedded)
 const createStatement = perDatabase((db) => {
   const col = (name: string) => sql.raw(`input.${name}`)
   // The input rows: one JSON object per memory, its columns expanded into the table's row type. The
-  // vector comes beside them as a real[] literal (see vectorLiteral), not in the memory's JSON.
+  // vector comes beside them as a real[] literal (see vectorLiteral), not in the memory's JSON. The
+  // JSON is sent as text and cast here: a client told the parameter is jsonb encodes a string it is
+  // given as one JSON string value.
   const input = db
     .$with('input', {})
     .as(
-      sql`select x.ord, x.event_id, x.payload, x.embedded_event_id, x.embedded_payload, x.trace, x.vector, m.* from jsonb_to_recordset(${sql.placeholder('input')}::jsonb) as x(ord int, event_id uuid, payload jsonb, embedded_event_id uuid, embedded_payload jsonb, trace text, vector real[], memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
+      sql`select x.ord, x.event_id, x.payload, x.embedded_event_id, x.embedded_payload, x.trace, x.vector, m.* from jsonb_to_recordset(${sql.placeholder('input')}::text::jsonb) as x(ord int, event_id uuid, payload jsonb, embedded_event_id uuid, embedded_payload jsonb, trace text, vector real[], memory jsonb) cross join lateral jsonb_populate_record(null::memories, x.memory) as m`,
     )
   // Every column of the table, read from the input rows, in the table's order.
   const memoryColumns = Object.fromEntries(
