@@ -23,26 +23,32 @@ export function reconnectDelaySeconds(retries: number): number {
   return (0.5 + Math.random() / 2) * Math.min(0.05 * 2 ** retries, 1)
 }
 
+/** Both clients' limits, in seconds: to open a connection, and before an idle one is closed. */
+const CONNECT_TIMEOUT_S = 5
+const IDLE_TIMEOUT_S = 60
+
 export function openPostgres({ url, max = 10 }: PostgresOptions): Database {
-  const connect = (connections: number) =>
-    postgres(url, {
-      max: connections,
-      onnotice: () => {},
-      connect_timeout: 5,
-      idle_timeout: 60,
-      // The driver's default waits up to 20 s between reconnection attempts after repeated failures:
-      // during an outage queries then hang instead of failing (503), and recovery lags by as much.
-      // At most ~1 s (with jitter) bounds both.
-      backoff: reconnectDelaySeconds,
-    })
-  const client = connect(max)
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: CONNECT_TIMEOUT_S,
+    idle_timeout: IDLE_TIMEOUT_S,
+    // The driver's default waits up to 20 s between reconnection attempts after repeated failures:
+    // during an outage queries then hang instead of failing (503), and recovery lags by as much.
+    // At most ~1 s (with jitter) bounds both.
+    backoff: reconnectDelaySeconds,
+  })
   // The pool hands out its connections in turn, so writes one at a time each found a different,
   // cold server process. One connection kept for them: measured, less database CPU per write and a
   // shorter tail. It runs on Bun's own client, whose protocol work is native: the create statement
   // is sent for every write, and through postgres.js and its socket streams it cost the server
   // measurably more CPU per write (docs/PERFORMANCE.md). It prepares its statements by itself and
   // reconnects on the next statement after a connection is lost.
-  const writerClient = new SQL(url, { max: 1, connectionTimeout: 5, idleTimeout: 60 })
+  const writerClient = new SQL(url, {
+    max: 1,
+    connectionTimeout: CONNECT_TIMEOUT_S,
+    idleTimeout: IDLE_TIMEOUT_S,
+  })
   const db = drizzle(preparing(client), { schema })
   return {
     db: db as unknown as Db,
