@@ -124,11 +124,24 @@ export function createUpkeep(opts: UpkeepOptions) {
       closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
     } else if (pingRound) ws.ping()
   }
-  const sweeper = setInterval(
-    sweep,
-    Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES)),
-  )
+  // A tick per slice while a round or a close is under way. Between rounds: a tick when the next
+  // round may start (SWEEP_MS after the last began), then one per SLICES slices until one does, so
+  // an idle server wakes for upkeep once a round period instead of ten times.
+  const sliceMs = Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES))
+  function nextTickMs(): number {
+    if (cursor !== undefined || closing.size > 0) return sliceMs
+    const untilRoundMayStart = roundStartedAt + SWEEP_MS - performance.now()
+    return untilRoundMayStart > 0 ? Math.max(sliceMs, untilRoundMayStart) : sliceMs * SLICES
+  }
+  let isStopped = false
+  let sweeper = setTimeout(tick, sliceMs)
   sweeper.unref?.()
+  function tick(): void {
+    sweep()
+    if (isStopped) return
+    sweeper = setTimeout(tick, nextTickMs())
+    sweeper.unref?.()
+  }
 
   return {
     closeWith,
@@ -140,7 +153,8 @@ export function createUpkeep(opts: UpkeepOptions) {
       closing.delete(ws)
     },
     stop(): void {
-      clearInterval(sweeper)
+      isStopped = true
+      clearTimeout(sweeper)
     },
   }
 }
