@@ -125,13 +125,14 @@ export function createUpkeep(opts: UpkeepOptions) {
     } else if (pingRound) ws.ping()
   }
   // A tick per slice while a round or a close is under way. Between rounds: a tick when the next
-  // round may start (SWEEP_MS after the last began), then one per SLICES slices until one does, so
-  // an idle server wakes for upkeep once a round period instead of ten times.
+  // round may start (a round period after the last began), then one a round period until one does,
+  // so an idle server wakes for upkeep once a round period instead of once a slice.
   const sliceMs = Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES))
+  const roundMs = sliceMs * SLICES
   function nextTickMs(): number {
     if (cursor !== undefined || closing.size > 0) return sliceMs
-    const untilRoundMayStart = roundStartedAt + SWEEP_MS - performance.now()
-    return untilRoundMayStart > 0 ? Math.max(sliceMs, untilRoundMayStart) : sliceMs * SLICES
+    const untilRoundMayStart = roundStartedAt + roundMs - performance.now()
+    return untilRoundMayStart > 0 ? Math.max(sliceMs, untilRoundMayStart) : roundMs
   }
   let isStopped = false
   let sweeper = setTimeout(tick, sliceMs)
