@@ -77,8 +77,6 @@ export function createUpkeep(opts: UpkeepOptions) {
   /** The largest backlog the last finished round read, and the one under way so far. */
   let largestBacklog = 0
   let roundLargest = 0
-  /** The last tick read a round's last slice (the next tick is timed from that round's start). */
-  let hasRoundEnded = false
   const idleRoundMs = Math.max(SWEEP_MS, Math.min(opts.pingIntervalMs, opts.timeoutMs / 2))
   function sweep(): void {
     const now = performance.now()
@@ -109,7 +107,6 @@ export function createUpkeep(opts: UpkeepOptions) {
       if (next.done) {
         cursor = undefined
         largestBacklog = roundLargest
-        hasRoundEnded = true
         return
       }
       check(next.value, now)
@@ -127,27 +124,11 @@ export function createUpkeep(opts: UpkeepOptions) {
       closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
     } else if (pingRound) ws.ping()
   }
-  // A tick per slice while a round or a close is under way. When a round ends, a tick when the
-  // next may start (a round period after the last began: back-to-back rounds stay back to back);
-  // after that, one a round period until one starts, so an idle server wakes for upkeep once a round
-  // period instead of once a slice.
-  const sliceMs = Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES))
-  const roundMs = sliceMs * SLICES
-  function nextTickMs(): number {
-    if (cursor !== undefined || closing.size > 0) return sliceMs
-    if (!hasRoundEnded) return roundMs
-    hasRoundEnded = false
-    return Math.max(sliceMs, roundStartedAt + roundMs - performance.now())
-  }
-  let isStopped = false
-  let sweeper = setTimeout(tick, sliceMs)
+  const sweeper = setInterval(
+    sweep,
+    Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES)),
+  )
   sweeper.unref?.()
-  function tick(): void {
-    sweep()
-    if (isStopped) return
-    sweeper = setTimeout(tick, nextTickMs())
-    sweeper.unref?.()
-  }
 
   return {
     closeWith,
@@ -159,8 +140,7 @@ export function createUpkeep(opts: UpkeepOptions) {
       closing.delete(ws)
     },
     stop(): void {
-      isStopped = true
-      clearTimeout(sweeper)
+      clearInterval(sweeper)
     },
   }
 }
