@@ -77,6 +77,8 @@ export function createUpkeep(opts: UpkeepOptions) {
   /** The largest backlog the last finished round read, and the one under way so far. */
   let largestBacklog = 0
   let roundLargest = 0
+  /** A round's last slice was read since the last tick was scheduled. */
+  let hasRoundEnded = false
   const idleRoundMs = Math.max(SWEEP_MS, Math.min(opts.pingIntervalMs, opts.timeoutMs / 2))
   function sweep(): void {
     const now = performance.now()
@@ -107,6 +109,7 @@ export function createUpkeep(opts: UpkeepOptions) {
       if (next.done) {
         cursor = undefined
         largestBacklog = roundLargest
+        hasRoundEnded = true
         return
       }
       check(next.value, now)
@@ -124,11 +127,29 @@ export function createUpkeep(opts: UpkeepOptions) {
       closeWith(ws, CloseCode.heartbeatTimeout, 'heartbeat timeout')
     } else if (pingRound) ws.ping()
   }
-  const sweeper = setInterval(
-    sweep,
-    Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES)),
-  )
+  // A tick per slice while a round or a close is under way. Between rounds: a tick when the next
+  // round may start (a round period after the last began; a timer that fires a hair early is
+  // retried a slice later), or a slice after a round that ended later than that; then one a round
+  // period until a round starts. An idle server wakes for upkeep once a round period, not a slice.
+  const sliceMs = Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES))
+  const roundMs = sliceMs * SLICES
+  function nextTickMs(): number {
+    if (cursor !== undefined || closing.size > 0) return sliceMs
+    const justEnded = hasRoundEnded
+    hasRoundEnded = false
+    const untilRoundMayStart = roundStartedAt + roundMs - performance.now()
+    if (untilRoundMayStart > 0) return Math.max(sliceMs, untilRoundMayStart)
+    return justEnded ? sliceMs : roundMs
+  }
+  let isStopped = false
+  let sweeper = setTimeout(tick, sliceMs)
   sweeper.unref?.()
+  function tick(): void {
+    sweep()
+    if (isStopped) return
+    sweeper = setTimeout(tick, nextTickMs())
+    sweeper.unref?.()
+  }
 
   return {
     closeWith,
@@ -140,7 +161,8 @@ export function createUpkeep(opts: UpkeepOptions) {
       closing.delete(ws)
     },
     stop(): void {
-      clearInterval(sweeper)
+      isStopped = true
+      clearTimeout(sweeper)
     },
   }
 }
