@@ -12,7 +12,12 @@ const LIMIT = 1_048_576
 const TENANT = 'acme'
 
 function standIn(userId: string) {
-  const seen = { reads: 0, backlog: 0, closed: undefined as { code: number } | undefined }
+  const seen = {
+    reads: 0,
+    pings: 0,
+    backlog: 0,
+    closed: undefined as { code: number } | undefined,
+  }
   const ws = {
     data: {
       id: crypto.randomUUID(),
@@ -29,7 +34,9 @@ function standIn(userId: string) {
       seen.reads++
       return seen.backlog
     },
-    ping() {},
+    ping() {
+      seen.pings++
+    },
     unsubscribe() {},
     close(code: number) {
       seen.closed = { code }
@@ -42,7 +49,7 @@ function standIn(userId: string) {
 let stop: (() => void) | undefined
 afterEach(() => stop?.())
 
-function setup(sockets: number) {
+function setup(sockets: number, pingIntervalMs = 30_000) {
   const registry = createRegistry()
   const standIns = Array.from({ length: sockets }, (_, i) => standIn(`u${i}`))
   for (const s of standIns) registry.add(s.ws)
@@ -51,7 +58,7 @@ function setup(sockets: number) {
     registry,
     log: createLogger('silent'),
     backpressureLimit: LIMIT,
-    pingIntervalMs: 30_000,
+    pingIntervalMs,
     timeoutMs: 300_000,
     reconnectSpreadMs: 1000,
     onBackpressure: () => backpressure++,
@@ -99,5 +106,16 @@ describe('upkeep', () => {
     upkeep.closeIfDrained(slow.ws)
     expect(slow.seen.closed).toEqual({ code: CloseCode.tryAgainLater })
     expect(standIns.filter((s) => s.ws.data.isClosing)).toHaveLength(1)
+  })
+
+  test('a ping round pings every socket once', async () => {
+    // A ping every 2 s: the first ping round starts about 2 s in and lasts a second; the next
+    // cannot start before 4 s.
+    const { standIns } = setup(1000, 2000)
+    const pinged = () => standIns.filter((s) => s.seen.pings > 0).length
+    for (let i = 0; i < 200 && pinged() < standIns.length; i++) await Bun.sleep(20)
+    expect(pinged()).toBe(standIns.length)
+    expect(standIns.filter((s) => s.seen.pings !== 1)).toHaveLength(0)
+    expect(standIns.some((s) => s.ws.data.isClosing)).toBe(false)
   })
 })
