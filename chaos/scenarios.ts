@@ -177,15 +177,21 @@ export const scenarios: ScenarioDef[] = [
       const closedWith1013 = results.filter((r) => r?.close_code === 1013).length
       const p99Before = percentile(baseline, 99)
       const p99During = percentile(during, 99)
+      const p95Before = percentile(baseline, 95)
+      const p95During = percentile(during, 95)
       ctx.figures['slow consumers closed with 1013'] = `${closedWith1013}/${slow.length}`
       ctx.figures['normal p99 ms, no fault → with slow consumers'] = `${p99Before} → ${p99During}`
+      ctx.figures['normal p95 ms, no fault → with slow consumers'] = `${p95Before} → ${p95During}`
       if (closedWith1013 < slow.length)
         ctx.failures.push(
           `only ${closedWith1013} of ${slow.length} slow consumers were closed with 1013`,
         )
-      // Timestamps have millisecond resolution: allow 2 ms on top of twice the no-fault p99.
-      if (p99During > 2 * p99Before + 2)
-        ctx.failures.push(`normal clients' p99 went from ${p99Before} to ${p99During} ms`)
+      // Judged on p95: one stall of the host's a tenth of a second long, with or without the
+      // fault, holds 1 % of a window's deliveries and has moved p99 by tens of ms either way; slow
+      // consumers that held the others up would do so until their 1013, for seconds.
+      // Timestamps have millisecond resolution: allow 2 ms on top of twice the no-fault p95.
+      if (p95During > 2 * p95Before + 2)
+        ctx.failures.push(`normal clients' p95 went from ${p95Before} to ${p95During} ms`)
     },
   },
 ]
