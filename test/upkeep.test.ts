@@ -1,6 +1,7 @@
-// Connection upkeep's slow-consumer rounds: a socket's backlog is read only while the frames sent
-// could have brought some backlog near the limit, and a socket past the limit is still closed with
-// 1013. Real timers (a round is ten ticks of 100 ms); sockets are stand-ins that count their reads.
+// Connection upkeep's rounds: a socket's backlog is read only while the frames sent could have
+// brought some backlog near the limit, a socket past the limit is still closed with 1013, and a ping
+// round reaches every socket once. Real timers (a round is ten ticks of 100 ms, a ping round forty
+// of 25 ms); sockets are stand-ins that count their reads and pings.
 import { afterEach, describe, expect, test } from 'bun:test'
 import type { Socket } from '../src/hub/connection.ts'
 import { createRegistry } from '../src/hub/registry.ts'

@@ -22,9 +22,9 @@ const SWEEP_MS = 1000
 /** Ticks per sweep: each tick checks 1/SLICES of the sockets. */
 const SLICES = 10
 /**
- * A ping is a write to the socket, some ten times a backlog read (a slice of 1,000 sockets took 8 – 13
+ * A ping is a write to the socket, some ten times a backlog read (a slice of 1,000 sockets took 8 – 31
  * ms under load): a ping round's ticks come this many times as often with as many times fewer
- * sockets each, so it lasts as long as any round and no tick of it holds the event loop longer.
+ * sockets each, so it lasts as long as any round and no tick of it holds the event loop as long.
  */
 const PING_SPLIT = 4
 /** What a client reports when the connection ends without a close frame. */
