@@ -109,7 +109,7 @@ export function createUpkeep(opts: UpkeepOptions) {
       pingRound = isPingDue
       cursor = registry.sockets[Symbol.iterator]()
     }
-    const slice = Math.ceil(registry.size / (pingRound ? SLICES * PING_SPLIT : SLICES)) + 1
+    const slice = Math.ceil(registry.size / roundSlices()) + 1
     for (let i = 0; i < slice; i++) {
       const next = cursor.next()
       if (next.done) {
@@ -122,6 +122,10 @@ export function createUpkeep(opts: UpkeepOptions) {
     }
   }
   let pingRound = false
+  /** Ticks the round under way takes: a ping round PING_SPLIT times as many, over the same period. */
+  function roundSlices(): number {
+    return pingRound ? SLICES * PING_SPLIT : SLICES
+  }
   function check(ws: Socket, now: number): void {
     if (ws.data.isClosing) return closeIfDrained(ws)
     const backlog = ws.getBufferedAmount()
@@ -140,7 +144,7 @@ export function createUpkeep(opts: UpkeepOptions) {
   const sliceMs = Math.max(10, Math.floor(Math.min(SWEEP_MS, opts.pingIntervalMs) / SLICES))
   const roundMs = sliceMs * SLICES
   function nextTickMs(): number {
-    if (cursor !== undefined) return pingRound ? sliceMs / PING_SPLIT : sliceMs
+    if (cursor !== undefined) return roundMs / roundSlices()
     if (closing.size > 0) return sliceMs
     const justEnded = hasRoundEnded
     hasRoundEnded = false
